@@ -19,8 +19,8 @@ class Settings:
     store_url: str | None = None
     api_keys: str | None = None
     signing_key_path: Path | None = None
-    signing_key_id: str = "qcos-bench-key"
-    signing_key_passphrase_env: str | None = None
+    signing_key_id: str | None = None
+    signing_key_passphrase: str | None = None
     ledger_origin: str = "qcos-bench.local/ledger"
     provider_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -37,8 +37,8 @@ class Settings:
             store_url=env.get("BENCH_STORE_URL") or None,
             api_keys=env.get("BENCH_API_KEYS") or None,
             signing_key_path=Path(key_path) if key_path else None,
-            signing_key_id=env.get("BENCH_SIGNING_KEY_ID", "qcos-bench-key"),
-            signing_key_passphrase_env=env.get("BENCH_SIGNING_KEY_PASSPHRASE_ENV") or None,
+            signing_key_id=env.get("BENCH_SIGNING_KEY_ID") or None,
+            signing_key_passphrase=env.get("BENCH_SIGNING_KEY_PASSPHRASE") or None,
             ledger_origin=env.get("BENCH_LEDGER_ORIGIN", "qcos-bench.local/ledger"),
             provider_env={k: v for k, v in env.items() if k.startswith(PROVIDER_ENV_PREFIXES)},
         )

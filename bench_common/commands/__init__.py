@@ -1,0 +1,1 @@
+"""Subcommands of ``bench`` that need only ``bench_common``."""

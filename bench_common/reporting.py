@@ -1,0 +1,127 @@
+"""Assembling a run's signed report and evidence bundle from its workload results.
+
+The content is a pure function of the stored run and results (the bundle id derives from
+the run id, ``created_at`` from the last result), and signatures are deterministic, so a
+finalizer that runs twice produces the same content hash.
+"""
+
+from __future__ import annotations
+
+import platform
+import uuid
+from collections.abc import Sequence
+from importlib import metadata
+from typing import Any, Protocol
+
+from bench_common.evidence import build_bundle, evidence_section, make_items, sign_bundle
+from bench_common.evidence.keyring import Signer
+from bench_common.evidence.report import Appender, seal_report
+from bench_common.results import WorkloadResult
+
+BUNDLE_NAMESPACE = uuid.UUID("6f0c1a52-3d6e-4d59-9a43-2c2b8f0e7a11")
+ENVIRONMENT_PACKAGES = ("qcos-bench", "qiskit", "qiskit-aer", "qiskit-ibm-runtime", "stim", "numpy")
+
+
+class RunLike(Protocol):
+    id: str
+    tenant_id: str
+    backend_id: str
+    provider: str
+    execution_mode: str
+    shots: int
+    seed: int
+
+
+def environment_info(packages: Sequence[str] = ENVIRONMENT_PACKAGES) -> dict[str, Any]:
+    """Platform and SDK versions of the process that executed the workloads."""
+    versions: dict[str, str | None] = {}
+    for name in packages:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "packages": versions,
+    }
+
+
+def _evidence_items(
+    run: RunLike, results: Sequence[WorkloadResult], environment: dict[str, Any]
+) -> list[tuple[str, str, Any]]:
+    items: list[tuple[str, str, Any]] = [("environment", "environment", environment)]
+    for result in results:
+        items += [
+            (
+                "circuit_submission",
+                f"circuit_submission/{result.id}",
+                {
+                    "workload_id": result.id,
+                    "logical_qasm3": result.logical_qasm3,
+                    "executed_qasm3": result.executed_qasm3,
+                    "shots": run.shots,
+                    "seed": run.seed,
+                },
+            ),
+            (
+                "execution_result",
+                f"execution_result/{result.id}",
+                {
+                    "workload_id": result.id,
+                    "status": result.status,
+                    "error": result.error,
+                    "counts": result.counts,
+                    "provider_job_id": result.provider_job_id,
+                    "execution_time_ms": result.execution_time_ms,
+                    "timing_source": result.timing_source,
+                },
+            ),
+            ("calibration_snapshot", f"calibration_snapshot/{result.id}", result.calibration),
+        ]
+    return items
+
+
+def _summary(results: Sequence[WorkloadResult]) -> dict[str, Any]:
+    done = [r for r in results if r.status == "completed"]
+    fidelities = [r.fidelity for r in done if r.fidelity is not None]
+    return {
+        "total_workloads": len(results),
+        "completed_workloads": len(done),
+        "average_fidelity": sum(fidelities) / len(fidelities) if fidelities else None,
+        "total_execution_time_ms": sum(r.execution_time_ms or 0.0 for r in done),
+    }
+
+
+def assemble_report(
+    run: RunLike,
+    results: Sequence[WorkloadResult],
+    environment: dict[str, Any],
+    created_at: str,
+    *,
+    signer: Signer,
+    ledger: Appender | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The signed report and signed bundle of a finished run, results in requested order."""
+    bundle_id = str(uuid.uuid5(BUNDLE_NAMESPACE, run.id))
+    items = make_items(_evidence_items(run, results, environment))
+    bundle = sign_bundle(build_bundle(bundle_id, run.id, run.tenant_id, created_at, items), signer)
+    calibrated = next((r.calibration for r in results if r.calibration), {})
+    report = {
+        "id": run.id,
+        "created_at": created_at,
+        "backend_id": run.backend_id,
+        "tenant_id": run.tenant_id,
+        "provider": run.provider,
+        "execution_mode": run.execution_mode,
+        "shots": run.shots,
+        "seed": run.seed,
+        "workloads": [r.report_entry() for r in results],
+        "summary": _summary(results),
+        "environment": {
+            **environment,
+            "backend_calibration_timestamp": calibrated.get("timestamp"),
+        },
+        "evidence": evidence_section(bundle),
+    }
+    return seal_report(report, signer, ledger), bundle
