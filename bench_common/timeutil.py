@@ -10,8 +10,9 @@ def now() -> datetime:
 
 
 def format_time(moment: datetime) -> str:
-    """``2026-11-24T13:40:05.123456Z``: UTC, with a literal ``Z``."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """``2026-11-24T13:40:05.123456Z``: UTC, a literal ``Z`` and always six fractional
+    digits, so that timestamps sort as text."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def parse_time(text: object) -> datetime | None:

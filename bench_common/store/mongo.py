@@ -1,0 +1,267 @@
+"""The production store: MongoDB through pymongo.
+
+Every insert-if-absent rests on a unique index: the losing writer gets ``DuplicateKeyError``
+and reads the winner's value. A report, its bundle and the run's final status share one
+``reports`` document (unique on ``run_id`` and on ``bundle_id``), because a standalone
+server has no multi-document transaction to write them together. The client is built on
+first use in each process, never at import: ``MongoClient`` is not fork-safe.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from bson.errors import BSONError
+from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from bench_common.results import WorkloadResult
+from bench_common.store.base import ACTIVE_STATUSES, Job, Run, RunStatus, Store, StoreError
+from bench_common.store.codec import (
+    decode,
+    decode_result,
+    durations,
+    encode,
+    job_from_record,
+    report_record,
+    status_fields,
+    stored_finish,
+)
+
+Document = dict[str, Any]
+ClientFactory = Callable[[], MongoClient[Document]]
+
+ACTIVE = {"$in": list(ACTIVE_STATUSES)}
+HIDE_ID = {"_id": False}
+INDEXES: dict[str, list[IndexModel]] = {
+    "runs": [
+        IndexModel([("id", ASCENDING)], unique=True),
+        IndexModel([("tenant_id", ASCENDING), ("id", ASCENDING)]),
+        IndexModel([("status", ASCENDING), ("queue", ASCENDING), ("created_at", ASCENDING)]),
+        IndexModel([("backend_id", ASCENDING), ("finished_at", DESCENDING)]),
+    ],
+    "jobs": [IndexModel([("run_id", ASCENDING), ("workload_id", ASCENDING)], unique=True)],
+    "reports": [
+        IndexModel([("run_id", ASCENDING)], unique=True),
+        IndexModel([("bundle_id", ASCENDING)], unique=True),
+    ],
+    "api_keys": [IndexModel([("key_hash", ASCENDING)], unique=True)],
+}
+
+
+def _job_key(run_id: str, workload_id: str) -> Document:
+    return {"run_id": run_id, "workload_id": workload_id}
+
+
+class MongoStore(Store):
+    """The store in one MongoDB database; ``client_factory`` is called once per process."""
+
+    def __init__(self, client_factory: ClientFactory, database: str) -> None:
+        self.database = database
+        self._client_factory = client_factory
+        self._client: tuple[int, MongoClient[Document]] | None = None
+        self._client_lock = threading.Lock()
+        self._indexed = False
+
+    def _client_here(self) -> MongoClient[Document]:
+        """This process's client; a forked child builds its own and leaves the parent's be."""
+        with self._client_lock:
+            if self._client is None or self._client[0] != os.getpid():
+                self._client = (os.getpid(), self._client_factory())
+            return self._client[1]
+
+    @contextmanager
+    def _db(self) -> Iterator[Database[Document]]:
+        """The database, its indexes ensured once; driver errors become ``StoreError``."""
+        try:
+            database = self._client_here()[self.database]
+            if not self._indexed:
+                for name, indexes in INDEXES.items():
+                    database[name].create_indexes(indexes)
+                self._indexed = True
+            yield database
+        except (PyMongoError, BSONError) as exc:
+            raise StoreError(f"MongoDB store {self.database!r}: {exc}") from exc
+
+    # runs
+    def create_run(self, run: Run) -> None:
+        with self._db() as db:
+            try:
+                db.runs.insert_one(run.to_dict())
+            except DuplicateKeyError as exc:
+                raise StoreError(f"run {run.id} already exists") from exc
+
+    def get_run(self, run_id: str, tenant_id: str | None = None) -> Run | None:
+        query = {"id": run_id} | ({} if tenant_id is None else {"tenant_id": tenant_id})
+        with self._db() as db:
+            found = db.runs.find_one(query, HIDE_ID)
+        return None if found is None else Run.from_dict(found)
+
+    def delete_run(self, run_id: str) -> None:
+        """The run goes last, so an interrupted delete can simply be repeated."""
+        with self._db() as db:
+            db.jobs.delete_many({"run_id": run_id})
+            db.reports.delete_one({"run_id": run_id})
+            db.runs.delete_one({"id": run_id})
+
+    def set_run_status(
+        self, run_id: str, status: RunStatus, at: str, error: str | None = None
+    ) -> bool:
+        with self._db() as db:
+            updated = db.runs.update_one(
+                {"id": run_id, "status": ACTIVE}, {"$set": status_fields(status, at, error)}
+            )
+        return updated.matched_count == 1
+
+    def active_runs(self) -> list[Run]:
+        with self._db() as db:
+            found = db.runs.find({"status": ACTIVE}, HIDE_ID).sort(
+                [("created_at", ASCENDING), ("id", ASCENDING)]
+            )
+            return [Run.from_dict(doc) for doc in found]
+
+    def count_active_runs(self, queue: str) -> int:
+        with self._db() as db:
+            return db.runs.count_documents({"queue": queue, "status": ACTIVE})
+
+    def recent_run_durations(self, backend_id: str, limit: int) -> list[float]:
+        if limit <= 0:  # limit(0) means no limit in MongoDB
+            return []
+        with self._db() as db:
+            found = (
+                db.runs.find(
+                    {"backend_id": backend_id, "finished_at": {"$ne": None}},
+                    {"created_at": True, "finished_at": True},
+                )
+                .sort("finished_at", DESCENDING)
+                .limit(limit)
+            )
+            return durations(
+                (document["created_at"], document["finished_at"]) for document in found
+            )
+
+    # jobs
+    def get_job(self, run_id: str, workload_id: str) -> Job | None:
+        with self._db() as db:
+            found = db.jobs.find_one(_job_key(run_id, workload_id), HIDE_ID)
+        return None if found is None else job_from_record(found)
+
+    def record_submission(
+        self, run_id: str, workload_id: str, provider_job_id: str, at: str
+    ) -> str:
+        key = _job_key(run_id, workload_id)
+        with self._db() as db:
+            # A job with a provider job id misses the filter; its upsert then hits the
+            # unique index, and the earlier id stays.
+            with suppress(DuplicateKeyError):
+                db.jobs.update_one(
+                    key | {"provider_job_id": None},
+                    {"$set": {"provider_job_id": provider_job_id, "submitted_at": at}},
+                    upsert=True,
+                )
+            stored = db.jobs.find_one(key, {"provider_job_id": True})
+        if stored is None:
+            raise StoreError(f"job {workload_id} of run {run_id} vanished while being written")
+        return str(stored["provider_job_id"])
+
+    def count_attempt(self, run_id: str, workload_id: str) -> int:
+        # Two first attempts racing both upsert; the server retries the loser as an update
+        # because the filter is exactly the unique index's key.
+        with self._db() as db:
+            stored = db.jobs.find_one_and_update(
+                _job_key(run_id, workload_id),
+                {"$inc": {"attempts": 1}},
+                projection={"attempts": True},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
+        assert stored is not None  # an upsert returning the document after it never misses
+        return int(stored["attempts"])
+
+    def put_result(self, run_id: str, result: WorkloadResult, at: str) -> bool:
+        payload = encode(result.to_dict())
+        with self._db() as db:
+            try:
+                db.jobs.update_one(
+                    _job_key(run_id, result.id) | {"result": None},
+                    {"$set": {"result": payload, "finished_at": at}},
+                    upsert=True,
+                )
+            except DuplicateKeyError:
+                return False  # the job exists with a result
+        return True
+
+    def results(self, run_id: str) -> dict[str, WorkloadResult]:
+        with self._db() as db:
+            found = db.jobs.find(
+                {"run_id": run_id, "result": {"$ne": None}}, {"workload_id": True, "result": True}
+            ).sort("workload_id", ASCENDING)
+            return {
+                document["workload_id"]: decode_result(document["result"]) for document in found
+            }
+
+    def count_results(self, run_id: str) -> int:
+        with self._db() as db:
+            return db.jobs.count_documents({"run_id": run_id, "result": {"$ne": None}})
+
+    # reports and bundles
+    def finish_run(
+        self, run_id: str, report: dict[str, Any], bundle: dict[str, Any], status: RunStatus,
+        at: str,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Also completes a call that stored its report but stopped before marking the run."""
+        record = report_record(run_id, report, bundle, status, at)
+        with self._db() as db:
+            # A report exists (or another run holds the bundle id: see stored_finish).
+            with suppress(DuplicateKeyError):
+                db.reports.insert_one(record)
+            stored = db.reports.find_one(
+                {"run_id": run_id}, {"status": True, "finished_at": True, "report": True}
+            )
+            fields, stored_report = stored_finish(stored, record["bundle_id"])
+            db.runs.update_one({"id": run_id}, {"$set": fields})
+        return stored_report
+
+    def _payload(self, field: str, query: Document) -> dict[str, Any] | None:
+        with self._db() as db:
+            found = db.reports.find_one(query, {field: True})
+        return None if found is None else decode(found[field])
+
+    def get_report(self, run_id: str) -> dict[str, Any] | None:
+        return self._payload("report", {"run_id": run_id})
+
+    def get_bundle(self, bundle_id: str) -> dict[str, Any] | None:
+        return self._payload("bundle", {"bundle_id": bundle_id})
+
+    def get_bundle_for_run(self, run_id: str) -> dict[str, Any] | None:
+        return self._payload("bundle", {"run_id": run_id})
+
+    # api keys
+    def add_api_key(self, key_hash: str, tenant_id: str, label: str, at: str) -> None:
+        with self._db() as db:
+            db.api_keys.update_one(
+                {"key_hash": key_hash},
+                {"$setOnInsert": {"tenant_id": tenant_id, "label": label, "created_at": at}},
+                upsert=True,
+            )
+
+    def tenant_for_key(self, key_hash: str) -> str | None:
+        with self._db() as db:
+            found = db.api_keys.find_one({"key_hash": key_hash}, {"tenant_id": True})
+        return None if found is None else str(found["tenant_id"])
+
+    # health
+    def ping(self) -> None:
+        with self._db() as db:
+            db.command("ping")
+
+    def close(self) -> None:
+        with self._client_lock:
+            if self._client is not None and self._client[0] == os.getpid():
+                self._client[1].close()
+            self._client = None
