@@ -13,7 +13,8 @@ TimingSource = Literal["provider", "wall_clock"]
 class WorkloadResult:
     """One workload's outcome; ``report_entry`` is its row in the report's ``workloads`` list.
 
-    Counts use Qiskit's bitstring order (qubit 0 is the rightmost character).
+    Counts are keyed as in Qiskit's raw results: lowercase hex of the measured bits with
+    qubit 0 as the least significant bit (``"0x0"``, ``"0x3ff"``), compact for wide registers.
     """
 
     id: str

@@ -36,14 +36,14 @@ def results() -> list[WorkloadResult]:
         id="bell_state", type="BELL_STATE", qubits=2, fidelity=0.9712, fidelity_ci95=[0.96, 0.98],
         execution_time_ms=12.5, gate_count=2, depth=2, transpiled_gate_count=7,
         transpiled_depth=5, two_qubit_gate_count=1, metrics={"population": 0.985},
-        counts={"00": 503, "11": 506, "01": 7, "10": 8}, logical_qasm3=QASM,
+        counts={"0x0": 503, "0x3": 506, "0x2": 7, "0x1": 8}, logical_qasm3=QASM,
         executed_qasm3=QASM + "rz(pi/2) q[1];\n", provider_job_id=None, calibration=calibration,
     )  # fmt: skip
     ghz = WorkloadResult(
         id="ghz_5q", type="GHZ_SCALING", qubits=5, fidelity=0.91, fidelity_ci95=[0.89, 0.93],
         execution_time_ms=20.0, gate_count=5, depth=5, transpiled_gate_count=19,
         transpiled_depth=13, two_qubit_gate_count=4, metrics={"population": 0.93},
-        counts={"00000": 480, "11111": 472, "00001": 72}, logical_qasm3=QASM,
+        counts={"0x0": 480, "0x1f": 472, "0x1": 72}, logical_qasm3=QASM,
         executed_qasm3=QASM, calibration=calibration,
     )  # fmt: skip
     failed = WorkloadResult.failure("depth_stress", "DEPTH_STRESS", 10, "transpiler exploded")

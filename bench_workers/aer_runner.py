@@ -1,0 +1,105 @@
+"""Circuits Stim cannot take (non-Clifford angles) on Aer, with the same Pauli channels.
+
+Gate and readout errors go into an Aer ``NoiseModel`` keyed by gate and qubits, built from
+``noise.gate_noise`` and ``noise.readout_error``; idle noise depends on where a gate sits in
+the schedule, which a gate-keyed model cannot express, so it goes into the circuit as
+Pauli error instructions. The method follows the width: exact density matrices while they
+fit, state-vector trajectories beyond, matrix product states for wide circuits.
+
+Aer is not fork-safe once used, so simulators are built per call, never at import.
+"""
+
+from __future__ import annotations
+
+from qiskit import QuantumCircuit
+from qiskit.circuit import Gate
+from qiskit.circuit.library import Measure, UnitaryGate, get_standard_gate_name_mapping
+from qiskit_aer import AerSimulator
+from qiskit_aer.noise import NoiseModel, QuantumError, ReadoutError, pauli_error
+
+from bench_workers.devices import DeviceModel
+from bench_workers.noise import (
+    GateStep,
+    IdleStep,
+    MeasureStep,
+    PauliChannel,
+    Step,
+    gate_noise,
+    readout_error,
+)
+
+METHODS = ((10, "density_matrix"), (24, "statevector"))
+"""Largest active width for each method, in order; wider circuits use MPS."""
+WIDE_METHOD = "matrix_product_state"
+
+
+def method_for(active_qubits: int) -> str:
+    return next((method for width, method in METHODS if active_qubits <= width), WIDE_METHOD)
+
+
+def pauli_channel_error(channel: PauliChannel) -> QuantumError:
+    """Qiskit labels put the first qubit rightmost, hence the reversed letters."""
+    identity = 1.0 - sum(p for _, p in channel.terms)
+    terms = [(label[::-1], p) for label, p in channel.terms if p > 0]
+    return pauli_error([*terms, ("I" * len(channel.qubits), identity)])
+
+
+def noise_model(steps: tuple[Step, ...], model: DeviceModel) -> NoiseModel:
+    """Gate errors for each gate use in ``steps``, readout errors for each measured qubit."""
+    noise = NoiseModel()
+    for name, qubits in sorted({(s.name, s.qubits) for s in steps if isinstance(s, GateStep)}):
+        channel = gate_noise(model, name, qubits)
+        if channel is not None:
+            noise.add_quantum_error(pauli_channel_error(channel), name, list(qubits))
+    for qubit in sorted({s.qubit for s in steps if isinstance(s, MeasureStep)}):
+        flip = readout_error(model, qubit)
+        noise.add_readout_error(ReadoutError([[1 - flip, flip], [flip, 1 - flip]]), [qubit])
+    return noise
+
+
+def _gate(name: str, params: tuple[float, ...], supported: frozenset[str]) -> Gate:
+    """The Qiskit gate; as a unitary labelled with its name when Aer lacks it (``iswap``),
+    which the noise model still matches by that label."""
+    gate = get_standard_gate_name_mapping()[name]
+    if params:
+        gate = type(gate)(*params)
+    return gate if name in supported else UnitaryGate(gate.to_matrix(), label=name)
+
+
+def noisy_circuit(
+    steps: tuple[Step, ...], num_qubits: int, num_clbits: int, supported: frozenset[str]
+) -> QuantumCircuit:
+    """The scheduled circuit with idle noise as Pauli error instructions."""
+    circuit = QuantumCircuit(num_qubits, num_clbits)
+    for step in steps:
+        if isinstance(step, GateStep):
+            circuit.append(_gate(step.name, step.params, supported), step.qubits)
+        elif isinstance(step, IdleStep):
+            circuit.append(pauli_channel_error(step.channel), step.channel.qubits)
+        elif isinstance(step, MeasureStep):
+            circuit.append(Measure(), [step.qubit], [step.clbit])
+    return circuit
+
+
+def run_counts(
+    steps: tuple[Step, ...],
+    model: DeviceModel,
+    num_clbits: int,
+    shots: int,
+    seed: int,
+    method: str | None = None,
+) -> dict[str, int]:
+    """Hex-keyed counts; the method defaults to ``method_for`` the qubits the steps touch
+    (Aer drops the device's idle qubits itself)."""
+    active = {q for s in steps if isinstance(s, GateStep) for q in s.qubits}
+    active |= {s.qubit for s in steps if isinstance(s, MeasureStep)}
+    simulator = AerSimulator(
+        method=method or method_for(len(active)),
+        noise_model=noise_model(steps, model),
+        seed_simulator=seed,
+    )
+    supported = frozenset(simulator.target.operation_names)
+    circuit = noisy_circuit(steps, model.num_qubits, num_clbits, supported)
+    result = simulator.run(circuit, shots=shots).result()
+    counts: dict[str, int] = result.results[0].data.counts
+    return {key: int(value) for key, value in counts.items()}

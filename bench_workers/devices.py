@@ -1,0 +1,298 @@
+"""Device models: what the simulator knows about a backend's gates, qubits and wiring.
+
+``BackendSpec.noise_model`` names the source, ``<kind>[:<key>]``, and ``LOADERS`` maps each
+kind to the function that reads it: ``ideal`` (noiseless, all-to-all), ``fake:<class>``
+(an IBM calibration snapshot shipped with ``qiskit_ibm_runtime.fake_provider``) and
+``published:<key>`` (vendor figures in ``devices.json``, each with its source). Models are
+read once per process; a model is immutable, so workers share it freely.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata, resources
+from types import MappingProxyType
+from typing import Any
+
+from qiskit.circuit.library import Measure, get_standard_gate_name_mapping
+from qiskit.transpiler import InstructionProperties, Target
+from qiskit_ibm_runtime import fake_provider
+
+from bench_common.timeutil import format_time
+
+ANY_QUBITS: tuple[int, ...] = ()
+"""Key of a gate table entry that holds on every qubit (tuple), as on all-to-all devices."""
+IDEAL_QUBITS = 200
+"""Width of the noiseless device: the catalogue's ``simulator`` backend."""
+IDEAL_GATES = ("cx", "cz", "h", "rz", "s", "sdg", "swap", "sx", "sxdg", "x", "y", "z")
+NOT_GATES = frozenset({"barrier", "delay", "measure", "reset"})
+
+Qubits = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GateFigures:
+    error: float
+    """Average gate infidelity."""
+    duration: float
+    """Seconds."""
+
+
+@dataclass(frozen=True)
+class QubitFigures:
+    t1: float
+    """Seconds; ``math.inf`` for a qubit that does not relax."""
+    t2: float
+    readout_error: float
+
+
+@dataclass(frozen=True)
+class DeviceModel:
+    name: str
+    source: str
+    timestamp: str | None
+    """RFC 3339 time of the figures; None for the noiseless device, which has none."""
+    qubits: tuple[QubitFigures, ...]
+    gates: Mapping[str, Mapping[Qubits, GateFigures]]
+    """Per basis gate, figures per qubit tuple (``ANY_QUBITS`` for all of them)."""
+    coupling_map: tuple[tuple[int, int], ...] | None
+    """Directed pairs a two-qubit gate acts on; None when any pair will do."""
+
+    @property
+    def num_qubits(self) -> int:
+        return len(self.qubits)
+
+    def gate(self, name: str, qubits: Qubits) -> GateFigures:
+        table = self.gates[name]
+        figures = table.get(qubits, table.get(ANY_QUBITS))
+        if figures is None:
+            raise KeyError(f"{self.name} has no {name} on qubits {qubits}")
+        return figures
+
+    def snapshot(
+        self, qubits: Iterable[int] | None = None, gates: Iterable[tuple[str, Qubits]] | None = None
+    ) -> dict[str, Any]:
+        """JSON-safe figures: the whole device, or only the given qubits and gate uses."""
+        whole = qubits is None and gates is None
+        used_qubits = range(self.num_qubits) if qubits is None else sorted(set(qubits))
+        uses = self._all_gate_uses() if gates is None else sorted(set(gates))
+        gate_figures: dict[str, dict[str, dict[str, float]]] = {}
+        for name, on in uses:
+            gate_figures.setdefault(name, {})[_qubits_key(on)] = _gate_json(self.gate(name, on))
+        data: dict[str, Any] = {
+            "device": self.name,
+            "source": self.source,
+            "timestamp": self.timestamp,
+            "num_qubits": self.num_qubits,
+            "basis_gates": sorted(self.gates),
+            "qubits": {str(q): _qubit_json(self.qubits[q]) for q in used_qubits},
+            "gates": gate_figures,
+        }
+        if whole:
+            data["coupling_map"] = None if self.coupling_map is None else list(self.coupling_map)
+        return data
+
+    def _all_gate_uses(self) -> list[tuple[str, Qubits]]:
+        return sorted((name, on) for name, table in self.gates.items() for on in table)
+
+
+def _qubits_key(qubits: Qubits) -> str:
+    return ",".join(map(str, qubits)) if qubits else "*"
+
+
+def _finite_or_none(value: float, scale: float) -> float | None:
+    return value * scale if math.isfinite(value) else None
+
+
+def _qubit_json(figures: QubitFigures) -> dict[str, float | None]:
+    return {
+        "t1_us": _finite_or_none(figures.t1, 1e6),
+        "t2_us": _finite_or_none(figures.t2, 1e6),
+        "readout_error": figures.readout_error,
+    }
+
+
+def _gate_json(figures: GateFigures) -> dict[str, float]:
+    return {"error": figures.error, "duration_ns": figures.duration * 1e9}
+
+
+def _ideal(key: str) -> DeviceModel:
+    perfect = GateFigures(0.0, 0.0)
+    return DeviceModel(
+        name="ideal",
+        source="noiseless simulation",
+        timestamp=None,
+        qubits=(QubitFigures(math.inf, math.inf, 0.0),) * IDEAL_QUBITS,
+        gates=MappingProxyType({name: {ANY_QUBITS: perfect} for name in IDEAL_GATES}),
+        coupling_map=None,
+    )
+
+
+def _fake(key: str) -> DeviceModel:
+    """An IBM device from the calibration snapshot its fake backend ships."""
+    backend_class = getattr(fake_provider, key, None)
+    if backend_class is None:
+        raise ValueError(f"qiskit_ibm_runtime.fake_provider has no backend {key!r}")
+    backend = backend_class()
+    target = backend.target
+    standard = get_standard_gate_name_mapping()
+    gates = {
+        name: {
+            qargs: GateFigures(props.error or 0.0, props.duration or 0.0)
+            for qargs, props in target[name].items()
+            if qargs is not None and props is not None
+        }
+        for name in target.operation_names
+        if name in standard and name not in NOT_GATES
+    }
+    qubits = tuple(
+        QubitFigures(
+            props.t1 or math.inf,
+            props.t2 or math.inf,
+            target["measure"][(q,)].error or 0.0,
+        )
+        for q, props in enumerate(target.qubit_properties)
+    )
+    pairs = sorted({pair for table in gates.values() for pair in table if len(pair) == 2})
+    version = metadata.version("qiskit-ibm-runtime")
+    return DeviceModel(
+        name=backend.name,
+        source=f"qiskit-ibm-runtime {version} fake_provider.{key} calibration snapshot",
+        timestamp=format_time(backend.properties().last_update_date),
+        qubits=qubits,
+        gates=MappingProxyType(gates),
+        coupling_map=tuple((a, b) for a, b in pairs),
+    )
+
+
+@cache
+def published_figures() -> dict[str, Any]:
+    """The parsed ``devices.json``."""
+    text = resources.files("bench_workers").joinpath("devices.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _all_to_all(spec: Mapping[str, Any], qubits: int) -> None:
+    return None
+
+
+def _square_lattice(spec: Mapping[str, Any], qubits: int) -> list[tuple[int, int]]:
+    rows, columns = int(spec["rows"]), int(spec["columns"])
+    right = [
+        (r * columns + c, r * columns + c + 1) for r in range(rows) for c in range(columns - 1)
+    ]
+    down = [
+        (r * columns + c, (r + 1) * columns + c) for r in range(rows - 1) for c in range(columns)
+    ]
+    return right + down
+
+
+def _edges(spec: Mapping[str, Any], qubits: int) -> list[tuple[int, int]]:
+    return [(int(a), int(b)) for a, b in spec["edges"]]
+
+
+CONNECTIVITY: Mapping[str, Callable[[Mapping[str, Any], int], list[tuple[int, int]] | None]] = (
+    MappingProxyType(
+        {"all_to_all": _all_to_all, "square_lattice": _square_lattice, "edges": _edges}
+    )
+)
+GATE_CLASSES: Mapping[str, tuple[str | None, int]] = MappingProxyType(
+    {"virtual": (None, 1), "one_qubit": ("one_qubit", 1), "two_qubit": ("two_qubit", 2)}
+)
+"""Figure prefix and arity of each gate class in ``devices.json`` (virtual gates are free)."""
+
+
+def _figure(figures: Mapping[str, Any], name: str) -> float:
+    value = figures[name]["value"]
+    return math.inf if value is None else float(value)
+
+
+def _timestamp(data: Mapping[str, Any], device: Mapping[str, Any]) -> str:
+    cited = {figure["source"] for figure in device["figures"].values()}
+    cited |= {device["qubits"]["source"], device["connectivity"]["source"]}
+    dates = [data["sources"][s]["published"] or data["sources"][s]["accessed"] for s in cited]
+    return f"{max(dates)}T00:00:00Z"
+
+
+def _published(key: str) -> DeviceModel:
+    """A device from the vendor figures in ``devices.json``: uniform across its qubits."""
+    data = published_figures()
+    device = data["devices"][key]
+    figures = device["figures"]
+    num_qubits = int(device["qubits"]["value"])
+    connectivity = device["connectivity"]
+    edges = CONNECTIVITY[connectivity["kind"]](connectivity, num_qubits)
+    gates: dict[str, dict[Qubits, GateFigures]] = {}
+    for name, gate_class in device["gates"].items():
+        prefix, arity = GATE_CLASSES[gate_class]
+        gate = GateFigures(
+            _figure(figures, f"{prefix}_error") if prefix else 0.0,
+            _figure(figures, f"{prefix}_duration_s") if prefix else 0.0,
+        )
+        if edges is None:
+            gates[name] = {ANY_QUBITS: gate}
+        elif arity == 1:
+            gates[name] = {(q,): gate for q in range(num_qubits)}
+        else:
+            gates[name] = {pair: gate for a, b in edges for pair in ((a, b), (b, a))}
+    qubit = QubitFigures(
+        _figure(figures, "t1_s"), _figure(figures, "t2_s"), _figure(figures, "readout_error")
+    )
+    pairs = (
+        None if edges is None else tuple(sorted({p for a, b in edges for p in ((a, b), (b, a))}))
+    )
+    return DeviceModel(
+        name=device["name"],
+        source=f"published figures ({key} in bench_workers/devices.json)",
+        timestamp=_timestamp(data, device),
+        qubits=(qubit,) * num_qubits,
+        gates=MappingProxyType(gates),
+        coupling_map=pairs,
+    )
+
+
+LOADERS: Mapping[str, Callable[[str], DeviceModel]] = MappingProxyType(
+    {"ideal": _ideal, "fake": _fake, "published": _published}
+)
+
+
+@cache
+def device_model(noise_model: str) -> DeviceModel:
+    """The model a ``BackendSpec.noise_model`` names, read once per process."""
+    kind, _, key = noise_model.partition(":")
+    if kind not in LOADERS:
+        raise ValueError(f"unknown noise model {noise_model!r}")
+    return LOADERS[kind](key)
+
+
+def _properties(
+    table: Mapping[Qubits, GateFigures],
+) -> dict[Qubits, InstructionProperties] | None:
+    if ANY_QUBITS in table:
+        return None
+    return {
+        qargs: InstructionProperties(duration=figures.duration, error=figures.error)
+        for qargs, figures in table.items()
+    }
+
+
+@cache
+def target(noise_model: str) -> Target:
+    """The Qiskit transpiler target of a device: basis, wiring and errors for noise-aware
+    layout. Gates that hold on any qubits are added as global instructions, so devices
+    without a coupling map are routed as all-to-all."""
+    model = device_model(noise_model)
+    result = Target(num_qubits=model.num_qubits)
+    standard = get_standard_gate_name_mapping()
+    for name, table in model.gates.items():
+        result.add_instruction(standard[name], _properties(table))
+    result.add_instruction(
+        Measure(),
+        {(q,): InstructionProperties(error=f.readout_error) for q, f in enumerate(model.qubits)},
+    )
+    return result

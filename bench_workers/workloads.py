@@ -1,0 +1,85 @@
+"""Logical circuits by workload type, and the gate counting the report uses.
+
+Counting follows the contract: measurements and barriers are not gates, so GHZ-n has n
+gates and depth n. The depth-stress mirror circuit draws its layers from a generator seeded
+by the workload's own ``circuit_seed``, never by the run seed, so every backend and every
+run executes the identical circuit and their fidelities compare like with like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+import numpy as np
+from qiskit import QuantumCircuit
+from qiskit.circuit import CircuitInstruction
+from qiskit.circuit.library import get_standard_gate_name_mapping
+
+from bench_common.catalogue import WorkloadSpec
+
+UNCOUNTED = frozenset({"barrier", "measure"})
+ONE_QUBIT_CLIFFORDS = ("h", "s", "sdg", "sx", "sxdg", "x", "y", "z")
+
+Builder = Callable[[WorkloadSpec], QuantumCircuit]
+
+
+def ghz_chain(spec: WorkloadSpec) -> QuantumCircuit:
+    """H on qubit 0, then CX(i, i+1) along the chain, all qubits measured (Bell for n = 2)."""
+    circuit = QuantumCircuit(spec.qubits, name=spec.id)
+    circuit.h(0)
+    for qubit in range(spec.qubits - 1):
+        circuit.cx(qubit, qubit + 1)
+    circuit.measure_all()
+    return circuit
+
+
+def mirror_circuit(spec: WorkloadSpec) -> QuantumCircuit:
+    """``layers`` random Clifford layers, a barrier, then their exact inverse: ideal output 0ⁿ.
+
+    A layer is a random single-qubit Clifford on every qubit followed by CX gates on a random
+    perfect matching (random orientation), so every layer entangles.
+    """
+    rng = np.random.default_rng(int(spec.params["circuit_seed"]))
+    gates = get_standard_gate_name_mapping()
+    forward = QuantumCircuit(spec.qubits)
+    for _ in range(int(spec.params["layers"])):
+        for qubit in range(spec.qubits):
+            forward.append(gates[str(rng.choice(ONE_QUBIT_CLIFFORDS))], [qubit])
+        order = rng.permutation(spec.qubits)
+        for control, target in zip(order[0::2], order[1::2], strict=False):
+            forward.cx(int(control), int(target))
+    circuit = QuantumCircuit(spec.qubits, name=spec.id)
+    circuit.compose(forward, inplace=True)
+    circuit.barrier()
+    circuit.compose(forward.inverse(), inplace=True)
+    circuit.measure_all()
+    return circuit
+
+
+BUILDERS: Mapping[str, Builder] = MappingProxyType(
+    {"BELL_STATE": ghz_chain, "GHZ_SCALING": ghz_chain, "DEPTH_STRESS": mirror_circuit}
+)
+
+
+def build(spec: WorkloadSpec) -> QuantumCircuit:
+    """The logical circuit of a workload; measurement ``i`` writes clbit ``i`` from qubit ``i``."""
+    return BUILDERS[spec.type](spec)
+
+
+def _counted(instruction: CircuitInstruction) -> bool:
+    return instruction.operation.name not in UNCOUNTED
+
+
+def gate_count(circuit: QuantumCircuit) -> int:
+    return sum(1 for instruction in circuit.data if _counted(instruction))
+
+
+def two_qubit_gate_count(circuit: QuantumCircuit) -> int:
+    return sum(
+        1 for instruction in circuit.data if _counted(instruction) and len(instruction.qubits) == 2
+    )
+
+
+def depth(circuit: QuantumCircuit) -> int:
+    return int(circuit.depth(_counted))

@@ -1,0 +1,129 @@
+"""The simulated executor on real engines: ideal and noisy devices, reproducibility, evidence."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench_common.catalogue import BACKENDS, WORKLOADS
+from bench_common.evidence import canonicalize
+from bench_common.results import WorkloadResult
+from bench_common.timeutil import parse_time
+from bench_workers.simulator import calibration, execute
+
+SEED = 2026
+GHZ_SIZES = {"bell_state": 2, "ghz_5q": 5, "ghz_10q": 10, "ghz_50q": 50, "ghz_100q": 100}
+
+
+def fidelity_of(result: WorkloadResult) -> float:
+    assert result.fidelity is not None
+    return result.fidelity
+
+
+def assert_json_safe(result: WorkloadResult) -> None:
+    data = result.to_dict()
+    json.dumps(data, allow_nan=False)
+    canonicalize(data)
+
+
+@pytest.fixture(scope="module")
+def ideal() -> dict[str, WorkloadResult]:
+    return {w: execute(w, "simulator", 2000, SEED) for w in WORKLOADS}
+
+
+def test_the_noiseless_simulator_reaches_fidelity_one(ideal: dict[str, WorkloadResult]) -> None:
+    assert ideal["depth_stress"].fidelity == 1.0
+    assert ideal["depth_stress"].metrics == {"polarization": 1.0, "layers": 10}
+    for workload in GHZ_SIZES:
+        assert fidelity_of(ideal[workload]) >= 0.999, workload
+        assert ideal[workload].metrics == {"population": 1.0}
+
+
+def test_logical_gate_count_and_depth(ideal: dict[str, WorkloadResult]) -> None:
+    for workload, n in GHZ_SIZES.items():
+        assert (ideal[workload].gate_count, ideal[workload].depth) == (n, n)
+        assert ideal[workload].two_qubit_gate_count == n - 1
+
+
+def test_results_are_complete_and_json_safe(ideal: dict[str, WorkloadResult]) -> None:
+    for workload, result in ideal.items():
+        assert result.status == "completed"
+        assert sum(result.counts.values()) == 2000
+        assert all(key.startswith("0x") for key in result.counts)
+        assert result.timing_source == "wall_clock"
+        assert result.execution_time_ms is not None and result.execution_time_ms > 0
+        assert result.logical_qasm3 and result.logical_qasm3.startswith("OPENQASM 3.0")
+        assert result.executed_qasm3 and result.executed_qasm3.startswith("OPENQASM 3.0")
+        assert result.fidelity_ci95 is not None
+        low, high = result.fidelity_ci95
+        assert low <= fidelity_of(result) <= high, workload
+        assert_json_safe(result)
+
+
+def test_same_seed_same_counts_different_seed_different_counts() -> None:
+    first = execute("ghz_5q", "ibm_brisbane", 2000, 11)
+    again = execute("ghz_5q", "ibm_brisbane", 2000, 11)
+    other = execute("ghz_5q", "ibm_brisbane", 2000, 12)
+    assert again.counts == first.counts
+    assert (again.fidelity, again.fidelity_ci95, again.metrics) == (
+        first.fidelity,
+        first.fidelity_ci95,
+        first.metrics,
+    )
+    assert again.executed_qasm3 == first.executed_qasm3
+    assert other.counts != first.counts
+
+
+def test_noisy_ghz_fidelity_falls_with_size() -> None:
+    fidelities = [
+        fidelity_of(execute(w, "ibm_brisbane", 4000, SEED))
+        for w in ("ghz_5q", "ghz_10q", "ghz_50q", "ghz_100q")
+    ]
+    assert fidelities[0] > fidelities[1] > fidelities[2] > fidelities[3], fidelities
+    assert fidelities[0] < 0.99
+
+
+def test_the_calibration_used_is_recorded_with_its_timestamp() -> None:
+    result = execute("ghz_5q", "ibm_brisbane", 500, SEED)
+    used = result.calibration
+    assert used["timestamp"] == calibration("ibm_brisbane")["timestamp"]
+    assert parse_time(used["timestamp"]) is not None and used["timestamp"].endswith("Z")
+    assert used["noise_model"] == BACKENDS["ibm_brisbane"].noise_model
+    assert "fake_provider.FakeBrisbane" in used["source"]
+    assert len(used["qubits"]) == 5
+    two_qubit = [on for table in used["gates"].values() for on in table if "," in on]
+    assert len(two_qubit) == result.two_qubit_gate_count == 4
+    assert_json_safe(result)
+
+
+@pytest.mark.parametrize("backend_id", sorted(BACKENDS))
+def test_every_backend_has_a_json_safe_calibration(backend_id: str) -> None:
+    data = calibration(backend_id)
+    json.dumps(data, allow_nan=False)
+    canonicalize(data)
+    assert "timestamp" in data and "source" in data
+    assert data["num_qubits"] >= BACKENDS[backend_id].qubits or backend_id == "simulator"
+
+
+@pytest.mark.parametrize(
+    "backend_id", ["ionq_aria", "rigetti_ankaa", "iqm_garnet", "quantinuum_h2", "ibm_torino"]
+)
+def test_published_and_ibm_devices_run_every_small_workload(backend_id: str) -> None:
+    for workload in ("bell_state", "ghz_10q", "depth_stress"):
+        result = execute(workload, backend_id, 1000, SEED)
+        assert 0.0 < fidelity_of(result) < 1.0, workload
+        assert_json_safe(result)
+
+
+def test_a_workload_wider_than_the_device_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs 50 qubits"):
+        execute("ghz_50q", "ionq_aria", 100, SEED)
+
+
+def test_a_hundred_qubit_run_at_full_shots_stays_json_safe() -> None:
+    result = execute("ghz_100q", "ibm_brisbane", 100_000, SEED)
+    assert sum(result.counts.values()) == 100_000
+    assert all(int(key, 16) < 2**100 for key in result.counts)
+    assert result.transpiled_gate_count is not None and result.transpiled_gate_count > 100
+    assert_json_safe(result)
