@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bench_workers.redis_server import RedisServer
+
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = ROOT.parent / "shared" / "vectors"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pipeline import Pipeline, make_pipeline  # noqa: E402 - needs the path above
 
 
 @pytest.fixture(scope="session")
 def vectors() -> Path:
     assert VECTORS.is_dir(), f"published test vectors expected at {VECTORS}"
     return VECTORS
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A real redis-server on a free loopback port, private to one test."""
+    with RedisServer(tmp_path / "redis") as server:
+        yield server
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path, redis_server: RedisServer) -> Iterator[Pipeline]:
+    """Broker, store and data dir for pipeline tests; workers are started by the test."""
+    running = make_pipeline(tmp_path, redis_server, visibility_timeout=5, reconcile_interval=1.0)
+    yield running
+    running.stop()

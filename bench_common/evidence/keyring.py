@@ -289,6 +289,11 @@ class KeyStore:
             self._activate(self.signer)
         return self.signer
 
+    @property
+    def active_since(self) -> datetime | None:
+        """When the active key became valid: nothing it signs may be dated earlier."""
+        return next((e.valid_from for e in self.entries if e.key_id == self.signer.key_id), None)
+
     def public_keyring(self) -> dict[str, Any]:
         """The ``GET /bench/keys`` document."""
         return {"keys": [entry.to_json() for entry in self.entries]}

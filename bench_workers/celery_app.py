@@ -1,0 +1,84 @@
+"""The Celery application: one per process, built from the settings object.
+
+Queues are declared explicitly and nothing else is created on the fly, so a task routed to
+an undeclared queue fails when it is sent instead of waiting forever for a consumer.
+Reliability settings follow DESIGN section 2: late acks, prefetch of one, re-delivery of the
+tasks of a lost worker (all tasks here are idempotent), time limits on every task.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from kombu import Queue
+
+from bench_common.settings import Settings
+
+PROVIDER_QUEUES = ("simulator", "ibm", "braket", "azure")
+FINALIZE_QUEUE = "finalize"
+QUEUES = (*PROVIDER_QUEUES, FINALIZE_QUEUE)
+
+DISPATCH = "bench.dispatch"
+RUN_WORKLOAD = "bench.run_workload"
+FINALIZE = "bench.finalize"
+RECONCILE = "bench.reconcile"
+
+
+def route_by_queue_argument(
+    name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **_: Any
+) -> dict[str, str] | None:
+    """Workload tasks go to the queue chosen at submission (the provider's, or simulator)."""
+    if name == RUN_WORKLOAD and isinstance(kwargs, dict) and "queue" in kwargs:
+        return {"queue": kwargs["queue"]}
+    return None
+
+
+def broker_options(visibility_timeout: int) -> dict[str, int]:
+    """Redis transport options: a task whose worker died is handed out again once it has
+    been unacknowledged for ``visibility_timeout``; the sweep that does so runs every few
+    seconds rather than kombu's default of about 100 s."""
+    return {
+        "visibility_timeout": visibility_timeout,
+        "unacked_restore_interval": max(1, min(10, visibility_timeout // 5)),
+        "unacked_restore_throttle": 1,
+    }
+
+
+def make_app(settings: Settings) -> Celery:
+    broker = settings.broker_url or settings.embedded_broker_url
+    app = Celery("qcos_bench", broker=broker, backend=broker, include=["bench_workers.tasks"])
+    app.conf.update(
+        task_queues=[Queue(name, routing_key=name) for name in QUEUES],
+        task_default_queue=FINALIZE_QUEUE,
+        task_create_missing_queues=False,
+        task_routes=(
+            route_by_queue_argument,
+            {name: {"queue": FINALIZE_QUEUE} for name in (DISPATCH, FINALIZE, RECONCILE)},
+        ),
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_soft_time_limit=settings.task_soft_time_limit,
+        task_time_limit=settings.task_soft_time_limit + 60,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        result_expires=7 * 24 * 3600,
+        result_chord_expires=settings.chord_expires,
+        result_backend_always_retry=True,
+        result_backend_max_retries=20,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options=broker_options(settings.visibility_timeout),
+        result_backend_transport_options={"visibility_timeout": settings.visibility_timeout},
+        worker_send_task_events=True,
+        task_send_sent_event=True,
+        beat_schedule={
+            "reconcile": {"task": RECONCILE, "schedule": settings.reconcile_interval},
+        },
+        enable_utc=True,
+    )
+    return app
+
+
+app = make_app(Settings.from_env())

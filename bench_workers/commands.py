@@ -1,0 +1,95 @@
+"""``bench run``: one benchmark executed in this process, with the platform's own job code.
+
+The run is recorded in the data dir's store and ledger like any other, so ``bench verify``
+accepts its report with the local keyring.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from bench_common.catalogue import DEFAULT_WORKLOADS
+from bench_common.cli import fail, settings_of
+from bench_common.evidence import canonicalize
+from bench_common.runtime import Runtime
+from bench_workers import jobs
+from bench_workers.submission import SubmissionError, prepare_run, warning_for
+
+COLUMNS = (
+    ("workload", "id", "{}"), ("status", "status", "{}"), ("fidelity", "fidelity", "{:.4f}"),
+    ("ci95", "fidelity_ci95", "{}"), ("time ms", "execution_time_ms", "{:.1f}"),
+    ("gates", "transpiled_gate_count", "{}"), ("depth", "transpiled_depth", "{}"),
+    ("2q gates", "two_qubit_gate_count", "{}"),
+)  # fmt: skip
+
+
+def cell(entry: dict[str, Any], key: str, template: str) -> str:
+    value = entry.get(key)
+    if value is None:
+        return "-"
+    if key == "fidelity_ci95":
+        return f"[{value[0]:.4f}, {value[1]:.4f}]"
+    return template.format(value)
+
+
+def table(report: dict[str, Any]) -> str:
+    rows = [[title for title, _, _ in COLUMNS]]
+    rows += [[cell(e, key, t) for _, key, t in COLUMNS] for e in report["workloads"]]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
+    )
+
+
+def execute(runtime: Runtime, run_id: str, workload_id: str) -> None:
+    """Advance one workload until it has a result, waiting in between when a provider runs it."""
+    while True:
+        try:
+            jobs.advance_workload(runtime, run_id, workload_id)
+            return
+        except jobs.RetryLaterError as wait:
+            time.sleep(wait.countdown)
+
+
+@click.command()
+@click.option("--backend", "backend_id", required=True, help="Backend id (see GET /backends).")
+@click.option("--workloads", default=",".join(DEFAULT_WORKLOADS), show_default=True,
+              help="Comma-separated workload ids.")  # fmt: skip
+@click.option("--shots", type=int, default=1024, show_default=True)
+@click.option("--seed", type=int, default=None, help="Sampling seed; drawn when omitted.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Signed report file (default bench-report-<id>.json).")  # fmt: skip
+@click.option("--tenant", default="local", show_default=True)
+@click.pass_context
+def run(
+    ctx: click.Context, backend_id: str, workloads: str, shots: int, seed: int | None,
+    output: Path | None, tenant: str,
+) -> None:  # fmt: skip
+    """Run one benchmark in this process and write its signed report."""
+    runtime = Runtime(settings_of(ctx))
+    request = {"backend_id": backend_id, "shots": shots, "seed": seed,
+               "workloads": [w for w in workloads.split(",") if w]}  # fmt: skip
+    try:
+        planned = prepare_run(runtime.settings, tenant, request)
+    except SubmissionError as exc:
+        fail(f"{exc.code}: {exc.message}", 2)
+    runtime.store.create_run(planned)
+    warning = warning_for(runtime.settings, planned)
+    if warning:
+        click.echo(warning, err=True)
+    for workload_id in tqdm(planned.workloads, desc=f"run {planned.id[:8]}", unit="workload"):
+        execute(runtime, planned.id, workload_id)
+    jobs.finalize(runtime, planned.id)
+    report = runtime.store.get_report(planned.id)
+    assert report is not None, "a run with every result stored is always finalized"
+    path = output or Path(f"bench-report-{planned.id[:8]}.json")
+    path.write_bytes(canonicalize(report))
+    click.echo(table(report))
+    summary = report["summary"]
+    click.echo(f"\naverage fidelity {summary['average_fidelity']}  report {path}  "
+               f"seed {report['seed']}")  # fmt: skip

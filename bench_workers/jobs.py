@@ -1,0 +1,180 @@
+"""What the tasks do, free of Celery: advance one workload, finalize one run, reconcile.
+
+Every step is idempotent against the store, the source of truth: a re-delivered task finds
+the stored provider job id or result, and a run is finalized at most once (the report and
+bundle are written insert-if-absent, under a lock that also keeps the ledger free of
+duplicate entries).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bench_common.catalogue import WORKLOADS
+from bench_common.fileutil import locked
+from bench_common.reporting import assemble_report, environment_info
+from bench_common.results import WorkloadResult
+from bench_common.runtime import Runtime
+from bench_common.store import ACTIVE_STATUSES, Run, RunStatus, StoreError
+from bench_common.timeutil import format_time, now, parse_time
+from bench_workers.executors import JobSpec, ProviderError, executor_for
+from bench_workers.executors.base import FINISHED_STATES
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+"""Executions of one workload before it is failed: a worker lost twice, or provider errors."""
+DEADLINE_ERROR = "The workload did not finish before the run's deadline"
+
+
+class RetryLaterError(Exception):
+    """Run this workload's task again after ``countdown`` seconds (provider still busy)."""
+
+    def __init__(self, countdown: float) -> None:
+        super().__init__(f"again in {countdown} s")
+        self.countdown = countdown
+
+
+def executor_name(run: Run) -> str:
+    """Simulated runs all use the simulator; hardware runs their provider's executor."""
+    return "simulator" if run.execution_mode == "simulated" else run.provider
+
+
+def failure(workload_id: str, error: str) -> WorkloadResult:
+    spec = WORKLOADS[workload_id]
+    return WorkloadResult.failure(workload_id, spec.type, spec.qubits, error)
+
+
+def stamp() -> str:
+    return format_time(now())
+
+
+def past(deadline_at: str) -> bool:
+    deadline = parse_time(deadline_at)
+    return deadline is not None and deadline < now()
+
+
+def advance_workload(runtime: Runtime, run_id: str, workload_id: str) -> str | None:
+    """Take one workload one step; its stored status once it has a result.
+
+    Raises ``RetryLaterError`` while the provider runs it. Failures of the workload itself become
+    a failed result, so the run's chord always completes; store outages propagate, so the
+    task is retried.
+    """
+    store = runtime.store
+    run = store.get_run(run_id)
+    if run is None or run.status not in ACTIVE_STATUSES:
+        return None
+    job = store.get_job(run_id, workload_id)
+    if job is not None and job.result is not None:
+        return job.result.status
+    store.set_run_status(run_id, "running", stamp())
+    try:
+        result = _execute(runtime, run, workload_id, job.provider_job_id if job else None)
+    except (RetryLaterError, StoreError):
+        raise
+    except Exception as exc:  # a failing workload is data for the report, not a crash
+        log.exception("workload %s of run %s failed", workload_id, run_id)
+        result = failure(workload_id, f"{type(exc).__name__}: {exc}")
+    store.put_result(run_id, result, stamp())
+    stored = store.get_job(run_id, workload_id)
+    return stored.result.status if stored and stored.result else result.status
+
+
+def _execute(
+    runtime: Runtime, run: Run, workload_id: str, provider_job_id: str | None
+) -> WorkloadResult:
+    store = runtime.store
+    executor = executor_for(executor_name(run))
+    job = JobSpec(run.id, workload_id, run.backend_id, run.shots, run.seed)
+    if past(run.deadline_at):
+        if provider_job_id is not None:
+            executor.cancel(provider_job_id)
+        return failure(workload_id, DEADLINE_ERROR)
+    if provider_job_id is None:
+        attempt = store.count_attempt(run.id, workload_id)
+        if attempt > MAX_ATTEMPTS:
+            return failure(workload_id, f"Execution did not complete in {MAX_ATTEMPTS} attempts")
+        try:
+            submitted = executor.submit(job)
+        except ProviderError as exc:
+            if exc.retryable and attempt < MAX_ATTEMPTS:
+                raise RetryLaterError(2.0**attempt) from exc
+            raise
+        provider_job_id = store.record_submission(run.id, workload_id, submitted, stamp())
+    if executor.poll(provider_job_id) not in FINISHED_STATES:
+        raise RetryLaterError(runtime.settings.poll_interval)
+    return executor.result(job, provider_job_id)
+
+
+def signing_time(runtime: Runtime, finished: list[str | None]) -> str:
+    """The report's ``created_at``: its last result's time, but never before the signing key
+    became valid (a key generated during the run). Both are stored, so this is repeatable."""
+    moments = [m for m in map(parse_time, finished) if m is not None]
+    moments.append(runtime.keys.active_since or now())
+    return format_time(max(moments))
+
+
+def final_status(workloads: list[dict[str, Any]]) -> RunStatus:
+    """A run with no completed workload failed; any other finished run completed."""
+    return "completed" if any(w["status"] == "completed" for w in workloads) else "failed"
+
+
+def complete_marking(runtime: Runtime, run: Run, report: dict[str, Any]) -> RunStatus:
+    """A report is stored; mark its run finished if a crash came between the two writes."""
+    if run.status in ACTIVE_STATUSES:
+        bundle = runtime.store.get_bundle_for_run(run.id)
+        assert bundle is not None, "a report is always stored with its bundle"
+        runtime.store.finish_run(run.id, report, bundle, final_status(report["workloads"]),
+                                 stamp())  # fmt: skip
+    return final_status(report["workloads"])
+
+
+def finalize(runtime: Runtime, run_id: str) -> str | None:
+    """Sign, ledger and store the run's report once all its workloads have results.
+
+    Returns the run's final status, or None if the run is unknown or not ready. The report
+    content depends only on stored data (``created_at`` is the last result's time), so a
+    repeated call returns the same report.
+    """
+    store = runtime.store
+    runtime.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with locked(runtime.settings.data_dir / "finalize.lock"):
+        run = store.get_run(run_id)
+        if run is None:
+            return None
+        stored = store.get_report(run_id)
+        if stored is not None:
+            return complete_marking(runtime, run, stored)
+        results = store.results(run_id)
+        if any(w not in results for w in run.workloads):
+            return None
+        finished = [store.get_job(run_id, w) for w in run.workloads]
+        created_at = signing_time(runtime, [j.finished_at for j in finished if j is not None])
+        ordered = [results[w] for w in run.workloads]
+        report, bundle = assemble_report(
+            run, ordered, environment_info(), created_at,
+            signer=runtime.keys.signer, ledger=runtime.ledger,
+        )  # fmt: skip
+        status: RunStatus = (
+            "completed" if any(r.status == "completed" for r in ordered) else "failed"
+        )
+        store.finish_run(run_id, report, bundle, status, stamp())
+        return status
+
+
+def reconcile(runtime: Runtime) -> list[str]:
+    """Finalize active runs whose results are all stored (their chord was lost), and fail
+    the missing workloads of runs past their deadline. Returns the ids it finalized."""
+    store = runtime.store
+    finalized = []
+    for run in store.active_runs():
+        complete = store.count_results(run.id) >= len(run.workloads)
+        if not complete and past(run.deadline_at):
+            for workload_id in run.workloads:
+                store.put_result(run.id, failure(workload_id, DEADLINE_ERROR), stamp())
+            complete = True
+        if complete and finalize(runtime, run.id) is not None:
+            finalized.append(run.id)
+    return finalized

@@ -1,0 +1,89 @@
+"""Pipeline throughput and overhead, through a real redis-server and ``celery worker`` pools.
+
+Throughput: small runs (bell_state, 100 shots, simulator) per second with one and with two
+worker processes. Overhead: median submit-to-signed-report latency of one run on an idle
+pool, minus executing the same workload in this process.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench_common.runtime import Runtime
+from bench_common.settings import Settings
+from bench_workers.celery_app import QUEUES, make_app
+from bench_workers.embedded import start_worker, stop_process, worker_command
+from bench_workers.redis_server import RedisServer
+from bench_workers.submission import submit_run
+from benchmarks.timing import median_seconds, row
+
+SMALL_RUN = {"backend_id": "simulator", "workloads": ["bell_state"], "shots": 100, "seed": 1}
+THROUGHPUT_RUNS = 60
+LATENCY_RUNS = 15
+
+
+class Bench:
+    def __init__(self, root: Path, redis: RedisServer) -> None:
+        self.settings = Settings.from_env({}, data_dir=root, broker_url=redis.url)
+        self.runtime = Runtime(self.settings)
+        self.app = make_app(self.settings)
+
+    def submit(self) -> str:
+        store = self.runtime.store
+        return submit_run(self.settings, store, self.app, "bench", dict(SMALL_RUN)).run.id
+
+    def wait(self, run_ids: list[str]) -> None:
+        store = self.runtime.store
+        pending = set(run_ids)
+        while pending:
+            pending = {r for r in pending if store.get_report(r) is None}
+            time.sleep(0.002)
+
+    def runs_per_second(self, count: int) -> float:
+        start = time.perf_counter()
+        self.wait([self.submit() for _ in range(count)])
+        return count / (time.perf_counter() - start)
+
+    def latency(self) -> float:
+        start = time.perf_counter()
+        self.wait([self.submit()])
+        return time.perf_counter() - start
+
+
+def with_pool(root: Path, concurrency: int, measure: str) -> float:
+    with RedisServer(root / "redis") as redis:
+        bench = Bench(root / f"data-{concurrency}-{measure}", redis)
+        command = worker_command(QUEUES, concurrency, name=f"bench{concurrency}")
+        worker = start_worker(bench.settings, command, root / f"worker-{concurrency}.log")
+        try:
+            bench.wait([bench.submit() for _ in range(2 * concurrency)])  # warm every child
+            if measure == "throughput":
+                return bench.runs_per_second(THROUGHPUT_RUNS)
+            return statistics.median(bench.latency() for _ in range(LATENCY_RUNS))
+        finally:
+            stop_process(worker)
+
+
+def in_process_seconds() -> float:
+    from bench_workers.simulator import execute
+
+    execute("bell_state", "simulator", 100, 1)
+    return median_seconds(lambda: execute("bell_state", "simulator", 100, 1), LATENCY_RUNS)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        one = with_pool(root, 1, "throughput")
+        two = with_pool(root, 2, "throughput")
+        latency = with_pool(root, 1, "latency")
+    local = in_process_seconds()
+    row("small runs per second, 1 worker process", one, "runs/s")
+    row("small runs per second, 2 worker processes", two, "runs/s")
+    row("ratio 2 / 1 (target >= 1.6 on two cores)", two / one, "x")
+    row("submit-to-signed-report latency, idle pool (median)", latency * 1e3, "ms")
+    row("same workload executed in-process (median)", local * 1e3, "ms")
+    row("platform overhead per run (target <= 50 ms)", (latency - local) * 1e3, "ms")

@@ -1,0 +1,80 @@
+"""A real pipeline for tests: a redis-server, ``celery worker`` subprocesses, a SQLite store."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bench_common.runtime import Runtime
+from bench_common.settings import Settings
+from bench_workers.celery_app import QUEUES, make_app
+from bench_workers.embedded import start_worker, stop_process, worker_command
+from bench_workers.redis_server import RedisServer
+from bench_workers.submission import Submission, submit_run
+
+T = TypeVar("T")
+
+
+def wait_for(check: Callable[[], T | None], timeout: float, what: str, step: float = 0.1) -> T:
+    """Poll ``check`` until it returns something other than None (or False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value is not None and value is not False:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+@dataclass
+class Pipeline:
+    redis: RedisServer
+    settings: Settings
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def runtime(self) -> Runtime:
+        return Runtime(self.settings)
+
+    def start_worker(
+        self, queues: Sequence[str] = QUEUES, concurrency: int = 1, *, beat: bool = False,
+        **overrides: Any,
+    ) -> subprocess.Popen[bytes]:  # fmt: skip
+        index = len(self.workers)
+        command = worker_command(queues, concurrency, beat=beat, name=f"test{index}",
+                                 state_dir=self.settings.data_dir)  # fmt: skip
+        log = self.settings.data_dir / f"worker{index}.log"
+        worker = start_worker(replace(self.settings, **overrides), command, log)
+        self.workers.append(worker)
+        return worker
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text() for p in sorted(self.settings.data_dir.glob("worker*.log")))
+
+    def submit(self, backend_id: str = "simulator", **request: Any) -> Submission:
+        app = make_app(self.settings)
+        runtime = self.runtime
+        return submit_run(self.settings, runtime.store, app, "tenant-a",
+                          {"backend_id": backend_id, **request})  # fmt: skip
+
+    def wait_for_report(self, run_id: str, timeout: float = 120.0) -> dict[str, Any]:
+        store = self.runtime.store
+        try:
+            return wait_for(lambda: store.get_report(run_id), timeout, f"report of {run_id}")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n--- worker logs ---\n{self.logs()[-6000:]}") from None
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            stop_process(worker, grace=10)
+
+
+def make_pipeline(tmp_path: Path, redis: RedisServer, **overrides: Any) -> Pipeline:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings = Settings.from_env({}, data_dir=data_dir, broker_url=redis.url, **overrides)
+    return Pipeline(redis, settings)
