@@ -1,0 +1,82 @@
+"""The application factory: ``gunicorn 'bench_api.app:create_app()'`` serves it.
+
+The API process is thin: it validates, authorizes, records and enqueues Celery signatures by
+name. Nothing it imports loads Qiskit or a provider SDK (``tests/test_api_thin.py``).
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from flask import Flask
+
+from bench_api import request_id
+from bench_api.auth import HEADER, seed_keys
+from bench_api.blueprint import API_BASE, DEFAULT_BODY_LIMIT
+from bench_api.errors import BenchApi
+from bench_api.platform import Platform
+from bench_api.resources import BLUEPRINTS
+from bench_common.runtime import Runtime
+from bench_common.settings import Settings
+from bench_workers.celery_app import make_app
+
+RESULT_BACKEND_RETRY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+"""The API never waits for task results; reconnecting to a lost result backend for the
+default 20 s would only hold request threads (and garbage collection) hostage."""
+SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+DESCRIPTION = (
+    "Benchmark quantum computers and get signed, offline-verifiable reports. Every endpoint "
+    f"except /healthz and this document needs an `{HEADER}` header. Errors are JSON objects "
+    "`{code, message, details, request_id}`."
+)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    celery: Celery | None = None,
+) -> Flask:
+    """The API for ``settings`` (default: the environment); registers the configured keys."""
+    settings = settings or (runtime.settings if runtime else Settings.from_env())
+    runtime = runtime or Runtime(settings)
+    app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=DEFAULT_BODY_LIMIT,
+        API_TITLE="QCOS Benchmarking API",
+        API_VERSION="2.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_BASE,
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_UI_URL,
+        API_SPEC_OPTIONS={
+            "info": {"description": DESCRIPTION},
+            "security": [{"ApiKey": []}],
+            "components": {
+                "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": HEADER}}
+            },
+        },
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    dev_key = seed_keys(settings, runtime.store)
+    runtime.keys  # noqa: B018 - settle the signing key now: its validity starts before any run
+
+    Platform(settings, runtime, celery or api_celery(settings), dev_key).init_app(app)
+    request_id.init_app(app)
+    api = BenchApi(app)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    return app
+
+
+def api_celery(settings: Settings) -> Celery:
+    """The workers' Celery app, with the API's short result-backend retries."""
+    celery = make_app(settings)
+    options = celery.conf.result_backend_transport_options
+    celery.conf.result_backend_transport_options = options | {"retry_policy": RESULT_BACKEND_RETRY}
+    return celery

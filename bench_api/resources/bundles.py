@@ -1,0 +1,42 @@
+"""``GET /bench/bundles/{bundle_id}`` and ``GET /bench/jobs/{job_id}/bundle``: evidence bundles."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+from flask.views import MethodView
+
+from bench_api import auth, platform
+from bench_api.blueprint import EVIDENCE_BASE, ResourceBlueprint
+from bench_api.errors import ErrorSchema
+from bench_api.lookup import not_found, owned_run, still_running
+from bench_api.schemas import SignedDocumentSchema
+
+blp = ResourceBlueprint(
+    "bundles", __name__, url_prefix=EVIDENCE_BASE, description="Signed evidence bundles (V3)."
+)
+
+
+@blp.route("/bundles/<string:bundle_id>")
+class Bundle(MethodView):
+    @blp.response(200, SignedDocumentSchema, description="The signed evidence bundle")
+    @blp.alt_response(404, schema=ErrorSchema, description="BENCHMARK_NOT_FOUND")
+    def get(self, bundle_id: str) -> Response:
+        """An evidence bundle by its own id."""
+        bundle = platform.current().runtime.store.get_bundle(bundle_id)
+        if bundle is None or bundle.get("tenant_id") != auth.tenant():
+            raise not_found("bundle", bundle_id)
+        return jsonify(bundle)
+
+
+@blp.route("/jobs/<string:job_id>/bundle")
+class JobBundle(MethodView):
+    @blp.response(200, SignedDocumentSchema, description="The signed evidence bundle")
+    @blp.alt_response(202, schema=ErrorSchema, description="BENCHMARK_STILL_RUNNING")
+    @blp.alt_response(404, schema=ErrorSchema, description="BENCHMARK_NOT_FOUND")
+    def get(self, job_id: str) -> Response:
+        """The evidence bundle of a benchmark run."""
+        run = owned_run(job_id)
+        bundle = platform.current().runtime.store.get_bundle_for_run(run.id)
+        if bundle is None:
+            raise still_running(run)
+        return jsonify(bundle)

@@ -1,0 +1,206 @@
+"""Request and response bodies of the API (CONTRACT sections 2 and 4), for validation and
+for the OpenAPI document. Signed documents (reports, bundles) pass through untouched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from bench_api.errors import ErrorSchema
+from bench_common.catalogue import BACKENDS, DEFAULT_WORKLOADS, WORKLOADS
+from bench_workers.submission import MAX_SEED, MAX_SHOTS
+
+HEX_HASH = {"pattern": "^[0-9a-f]{64}$"}
+
+
+class StrictInteger(fields.Integer):
+    """A JSON integer: no strings, floats or booleans."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+# ---- /api/v2/bench
+
+
+class WorkloadSchema(ma.Schema):
+    id = fields.String(required=True)
+    type = fields.String(required=True)
+    description = fields.String(required=True)
+    qubits = fields.Integer(required=True)
+
+
+class WorkloadListSchema(ma.Schema):
+    workloads = fields.List(fields.Nested(WorkloadSchema), required=True)
+
+
+class BackendSchema(ma.Schema):
+    id = fields.String(required=True)
+    provider = fields.String(required=True)
+    execution_mode = fields.String(
+        required=True, validate=validate.OneOf(["hardware", "simulated"])
+    )
+    qubits = fields.Integer(required=True)
+    status = fields.String(required=True)
+    queue = fields.String(required=True)
+    description = fields.String(required=True)
+
+
+class BackendListSchema(ma.Schema):
+    backends = fields.List(fields.Nested(BackendSchema), required=True)
+
+
+class RunRequestSchema(ma.Schema):
+    """``POST /run``; unknown fields are refused."""
+
+    backend_id = fields.String(
+        required=True,
+        metadata={"enum": list(BACKENDS), "description": "Unknown ids: INVALID_BACKEND"},
+    )
+    workloads = fields.List(
+        fields.String(metadata={"enum": list(WORKLOADS)}),
+        load_default=lambda: list(DEFAULT_WORKLOADS),
+        metadata={
+            "default": list(DEFAULT_WORKLOADS),
+            "minItems": 1,
+            "uniqueItems": True,
+            "description": "Unknown ids: INVALID_WORKLOAD, with details.invalid",
+        },
+    )
+    shots = StrictInteger(load_default=1024, validate=validate.Range(1, MAX_SHOTS))
+    seed = StrictInteger(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(0, MAX_SEED),
+        metadata={"description": "Drawn by the server (and recorded) when absent"},
+    )
+
+
+class RunAcceptedSchema(ma.Schema):
+    benchmark_id = fields.UUID(required=True)
+    status = fields.String(required=True, validate=validate.Equal("queued"))
+    estimated_time_seconds = fields.Float(required=True)
+    message = fields.String(required=True)
+    warning = fields.String(required=True, allow_none=True)
+
+
+class ReportEnvelopeSchema(ma.Schema):
+    report = fields.Dict(required=True, metadata={"description": "The signed report"})
+    download_url = fields.Url(required=True)
+    storage_mode = fields.String(required=True, validate=validate.Equal("ledger"))
+
+
+class SignedDocumentSchema(ma.Schema):
+    """A signed report or bundle, documented by reference to the contract."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    id = fields.String(metadata={"description": "See CONTRACT sections 3 and 4"})
+
+
+class VerifyReportSchema(ma.Schema):
+    report = fields.Dict(required=True)
+
+
+class VerificationSchema(ma.Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["valid", "invalid"]))
+    report_id = fields.String(required=True, allow_none=True)
+    content_hash_valid = fields.Boolean(required=True)
+    evidence_hash_valid = fields.Boolean(required=True)
+    signature_present = fields.Boolean(required=True)
+    signature_valid = fields.Boolean(required=True)
+    ledger_valid = fields.Boolean(required=True, allow_none=True)
+    warnings = fields.List(fields.String(), required=True)
+    error = fields.String(required=True, allow_none=True)
+
+
+class VerificationFailedSchema(ErrorSchema):
+    """``400``: ``VERIFICATION_FAILED`` with the verification fields, or a malformed body."""
+
+    status = fields.String()
+    report_id = fields.String(allow_none=True)
+    content_hash_valid = fields.Boolean()
+    evidence_hash_valid = fields.Boolean()
+    signature_present = fields.Boolean()
+    signature_valid = fields.Boolean()
+    ledger_valid = fields.Boolean(allow_none=True)
+    warnings = fields.List(fields.String())
+    error = fields.String(allow_none=True)
+    merkle_root_valid = fields.Boolean()
+    items_valid = fields.Boolean()
+
+
+class HealthSchema(ma.Schema):
+    status = fields.String(required=True)
+    checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+# ---- /bench
+
+
+class VerifyBundleSchema(ma.Schema):
+    bundle = fields.Dict(required=True)
+
+
+class BundleVerificationSchema(VerificationSchema):
+    merkle_root_valid = fields.Boolean(required=True)
+    items_valid = fields.Boolean(required=True)
+
+
+class PublicKeySchema(ma.Schema):
+    key_id = fields.String(required=True)
+    algorithm = fields.String(required=True)
+    public_key_pem = fields.String(required=True)
+    fingerprint_sha256 = fields.String(required=True, metadata=HEX_HASH)
+    valid_from = fields.String(required=True, allow_none=True)
+    valid_until = fields.String(required=True, allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(["active", "retired", "revoked"]))
+
+
+class KeyringSchema(ma.Schema):
+    keys = fields.List(fields.Nested(PublicKeySchema), required=True)
+
+
+class CheckpointSchema(ma.Schema):
+    checkpoint = fields.String(
+        required=True, allow_none=True, metadata={"description": "C2SP signed note"}
+    )
+    tree_size = fields.Integer(required=True)
+    root_hash = fields.String(required=True, metadata=HEX_HASH)
+
+
+class InclusionQuerySchema(ma.Schema):
+    index = fields.Integer(required=True, validate=validate.Range(min=0))
+    tree_size = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "Default: the size of the latest checkpoint"},
+    )
+
+
+class InclusionProofSchema(ma.Schema):
+    index = fields.Integer(required=True)
+    tree_size = fields.Integer(required=True)
+    leaf_hash = fields.String(required=True, metadata=HEX_HASH)
+    proof = fields.List(fields.String(metadata=HEX_HASH), required=True)
+
+
+class ConsistencyQuerySchema(ma.Schema):
+    first = fields.Integer(required=True, validate=validate.Range(min=1))
+    second = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "Default: the size of the latest checkpoint"},
+    )
+
+
+class ConsistencyProofSchema(ma.Schema):
+    first = fields.Integer(required=True)
+    second = fields.Integer(required=True)
+    proof = fields.List(fields.String(metadata=HEX_HASH), required=True)

@@ -1,0 +1,107 @@
+"""The API over real HTTP, served by ``bench serve`` as ``make run`` starts it: the embedded
+broker and workers execute a run end to end; every error answer and header is checked on
+the wire, where the WSGI server (not the test client) handles bodies and connections."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import requests
+from api_fixtures import API, A, B, Served
+
+pytest_plugins = ("api_fixtures",)
+
+RUN_TIMEOUT = 240.0
+
+
+def error_of(answer: requests.Response, status: int, code: str) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    assert answer.headers["Content-Type"] == "application/json"
+    body: dict[str, Any] = answer.json()
+    assert body["code"] == code and body["message"]
+    assert body["request_id"] == answer.headers["X-Request-ID"]
+    return body
+
+
+def wait_for_report(server: Served, run_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while time.monotonic() < deadline:
+        answer = server.get(f"{API}/report/{run_id}", headers=A)
+        if answer.status_code == 200:
+            body: dict[str, Any] = answer.json()
+            return body
+        progress = error_of(answer, 202, "BENCHMARK_STILL_RUNNING")["details"]
+        assert progress["status"] in ("queued", "running")
+        assert progress["progress"]["total"] == 2
+        time.sleep(0.5)
+    raise AssertionError(f"no report within {RUN_TIMEOUT} s:\n{server.output()[-4000:]}")
+
+
+def test_a_run_end_to_end_over_http(platform_server: Served) -> None:
+    server = platform_server
+    request = {"backend_id": "simulator", "workloads": ["bell_state", "depth_stress"],
+               "shots": 2000, "seed": 11}  # fmt: skip
+    accepted = server.post(f"{API}/run", headers=A, json=request)
+    assert accepted.status_code == 202, accepted.text
+    run_id = accepted.json()["benchmark_id"]
+
+    envelope = wait_for_report(server, run_id)
+    report = envelope["report"]
+    assert envelope["storage_mode"] == "ledger"
+    assert envelope["download_url"] == f"{server.url}{API}/report/{run_id}/download"
+    assert [w["id"] for w in report["workloads"]] == ["bell_state", "depth_stress"]
+    assert report["seed"] == 11 and report["tenant_id"] == "tenant-a"
+
+    download = requests.get(envelope["download_url"], headers=A, timeout=30)
+    assert download.status_code == 200
+    assert download.headers["Content-Type"] == "application/json"
+    assert download.headers["Content-Disposition"] == (
+        f"attachment; filename=bench-report-{run_id[:8]}.json"
+    )
+    assert download.json() == report
+    verdict = server.post(f"{API}/verify", headers=A, json={"report": download.json()})
+    assert verdict.status_code == 200 and verdict.json()["status"] == "valid", verdict.text
+
+    bundle = server.get(f"/bench/jobs/{run_id}/bundle", headers=A).json()
+    assert server.get(f"/bench/bundles/{bundle['bundle_id']}", headers=A).json() == bundle
+    assert server.post("/bench/verify", headers=A, json={"bundle": bundle}).status_code == 200
+    index = report["integrity"]["ledger"]["index"]
+    proof = server.get("/bench/ledger/proof/inclusion", headers=A, params={"index": index})
+    assert proof.status_code == 200
+    for path in (f"{API}/report/{run_id}", f"/bench/jobs/{run_id}/bundle",
+                 f"/bench/bundles/{bundle['bundle_id']}"):  # fmt: skip
+        error_of(server.get(path, headers=B), 404, "BENCHMARK_NOT_FOUND")
+
+
+def test_every_error_code_on_the_wire(platform_server: Served) -> None:
+    server = platform_server
+    error_of(server.get(f"{API}/workloads"), 401, "UNAUTHORIZED")
+    error_of(server.get("/no/such/path", headers=A), 404, "NOT_FOUND")
+    error_of(server.get(f"{API}/report/{uuid.uuid4()}", headers=A), 404, "BENCHMARK_NOT_FOUND")
+    error_of(server.post(f"{API}/workloads", headers=A, json={}), 405, "METHOD_NOT_ALLOWED")
+    malformed = server.post(
+        f"{API}/run", headers={**A, "Content-Type": "application/json"}, data=b"{oops"
+    )
+    error_of(malformed, 400, "VALIDATION_ERROR")
+    error_of(server.post(f"{API}/run", headers=A, json={"backend_id": "x"}), 400, "INVALID_BACKEND")
+    invalid = server.post(f"{API}/run", headers=A,
+                          json={"backend_id": "simulator", "workloads": ["nope"]})  # fmt: skip
+    assert error_of(invalid, 400, "INVALID_WORKLOAD")["details"] == {"invalid": ["nope"]}
+    bad_report = server.post(f"{API}/verify", headers=A, json={"report": {"id": "x"}})
+    assert error_of(bad_report, 400, "VERIFICATION_FAILED")["status"] == "invalid"
+    too_big = json.dumps({"backend_id": "simulator", "pad": "x" * (1024 * 1024)})
+    oversized = server.post(
+        f"{API}/run", headers={**A, "Content-Type": "application/json"}, data=too_big
+    )
+    error_of(oversized, 413, "PAYLOAD_TOO_LARGE")
+    assert server.get(f"{API}/healthz").json()["status"] == "ok"
+
+
+def test_documents_are_public_and_json(platform_server: Served) -> None:
+    document = platform_server.get(f"{API}/openapi.json")
+    assert document.status_code == 200 and document.json()["openapi"].startswith("3.")
+    docs = platform_server.get(f"{API}/docs")
+    assert docs.status_code == 200 and "text/html" in docs.headers["Content-Type"]
