@@ -23,8 +23,9 @@ from bench_workers.executors.base import FINISHED_STATES
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
-"""Executions of one workload before it is failed: a worker lost twice, or provider errors."""
+MAX_ATTEMPTS = 5
+"""Tries of one workload before it fails: lost workers and provider errors both count."""
+BACKOFF_SECONDS = 2.0
 DEADLINE_ERROR = "The workload did not finish before the run's deadline"
 
 
@@ -48,6 +49,12 @@ def failure(workload_id: str, error: str) -> WorkloadResult:
 
 def stamp() -> str:
     return format_time(now())
+
+
+def retry_later(exc: ProviderError, attempt: int) -> None:
+    """Retry a retryable provider error after exponential backoff, until attempts run out."""
+    if exc.retryable and attempt < MAX_ATTEMPTS:
+        raise RetryLaterError(BACKOFF_SECONDS * 2.0 ** (attempt - 1)) from exc
 
 
 def past(deadline_at: str) -> bool:
@@ -86,7 +93,7 @@ def _execute(
     runtime: Runtime, run: Run, workload_id: str, provider_job_id: str | None
 ) -> WorkloadResult:
     store = runtime.store
-    executor = executor_for(executor_name(run))
+    executor = executor_for(executor_name(run), runtime.settings.provider_env)
     job = JobSpec(run.id, workload_id, run.backend_id, run.shots, run.seed)
     if past(run.deadline_at):
         if provider_job_id is not None:
@@ -99,13 +106,16 @@ def _execute(
         try:
             submitted = executor.submit(job)
         except ProviderError as exc:
-            if exc.retryable and attempt < MAX_ATTEMPTS:
-                raise RetryLaterError(2.0**attempt) from exc
+            retry_later(exc, attempt)
             raise
         provider_job_id = store.record_submission(run.id, workload_id, submitted, stamp())
-    if executor.poll(provider_job_id) not in FINISHED_STATES:
-        raise RetryLaterError(runtime.settings.poll_interval)
-    return executor.result(job, provider_job_id)
+    try:
+        if executor.poll(provider_job_id) not in FINISHED_STATES:
+            raise RetryLaterError(runtime.settings.poll_interval)
+        return executor.result(job, provider_job_id)
+    except ProviderError as exc:
+        retry_later(exc, store.count_attempt(run.id, workload_id))
+        raise
 
 
 def signing_time(runtime: Runtime, finished: list[str | None]) -> str:

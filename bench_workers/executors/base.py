@@ -7,9 +7,11 @@ re-schedules itself until ``poll`` says the job is over.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from bench_common.catalogue import BackendSpec
 from bench_common.results import WorkloadResult
 
 JobState = Literal["queued", "running", "done", "failed"]
@@ -40,6 +42,15 @@ class ProviderError(Exception):
         self.retryable = retryable
 
 
+@dataclass(frozen=True)
+class BackendStatus:
+    """What the provider says about a device right now (``GET /backends``)."""
+
+    status: Literal["online", "offline", "retired"]
+    queue_depth: int | None = None
+    detail: str | None = None
+
+
 class Executor(Protocol):
     def submit(self, job: JobSpec) -> str:
         """Start the job; return the provider's job id."""
@@ -54,3 +65,11 @@ class Executor(Protocol):
     def calibration(self, backend_id: str) -> dict[str, Any]: ...
 
     def cancel(self, provider_job_id: str) -> None: ...
+
+    def status(self, backend: BackendSpec) -> BackendStatus:
+        """Whether the device accepts work; raise ``ProviderError`` when unreachable."""
+        ...
+
+
+ExecutorFactory = Callable[[Mapping[str, str]], Executor]
+"""Builds an executor from provider credentials (``Settings.provider_env``)."""

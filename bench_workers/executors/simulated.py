@@ -7,14 +7,16 @@ simply re-runs it, which yields identical counts because the seed is fixed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from bench_common.catalogue import BackendSpec
 from bench_common.results import WorkloadResult
-from bench_workers.executors.base import JobSpec, JobState
+from bench_workers.executors.base import BackendStatus, JobSpec, JobState
 
 
 class SimulatedExecutor:
-    def __init__(self) -> None:
+    def __init__(self, credentials: Mapping[str, str] | None = None) -> None:
         self._finished: dict[str, WorkloadResult] = {}
 
     def submit(self, job: JobSpec) -> str:
@@ -37,6 +39,9 @@ class SimulatedExecutor:
 
     def cancel(self, provider_job_id: str) -> None:
         self._finished.pop(provider_job_id, None)
+
+    def status(self, backend: BackendSpec) -> BackendStatus:
+        return BackendStatus("online", queue_depth=0)
 
     @staticmethod
     def _execute(job: JobSpec) -> WorkloadResult:

@@ -1,0 +1,69 @@
+"""What every hardware executor shares: the logical circuit to send, and turning the counts a
+provider returns into the report's ``WorkloadResult`` with the same analysis the simulator
+uses (so hardware and simulated fidelities are computed identically)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from qiskit import QuantumCircuit, qasm3
+
+from bench_common.catalogue import WORKLOADS
+from bench_common.metrics import ANALYSES
+from bench_common.results import TimingSource, WorkloadResult
+from bench_workers import workloads
+from bench_workers.executors.base import JobSpec
+from bench_workers.simulator import derive_seeds
+
+
+def logical_circuit(workload_id: str) -> QuantumCircuit:
+    return workloads.build(WORKLOADS[workload_id])
+
+
+def hex_counts(counts: Mapping[str, int]) -> dict[str, int]:
+    """Bitstring counts (Qiskit order, registers possibly space-separated) as hex keys."""
+    merged: dict[str, int] = {}
+    for bits, count in counts.items():
+        key = hex(int(bits.replace(" ", ""), 2))
+        merged[key] = merged.get(key, 0) + int(count)
+    return merged
+
+
+def hardware_result(
+    job: JobSpec,
+    counts: Mapping[str, int],
+    executed: QuantumCircuit,
+    *,
+    execution_time_ms: float | None,
+    timing_source: TimingSource,
+    provider_job_id: str,
+    calibration: dict[str, Any],
+) -> WorkloadResult:
+    """The report row and evidence of a finished hardware job; ``counts`` as bitstrings."""
+    spec = WORKLOADS[job.workload_id]
+    logical = logical_circuit(job.workload_id)
+    tallied = hex_counts(counts)
+    rng = np.random.default_rng(derive_seeds(job.seed, job.workload_id).bootstrap)
+    analysis = ANALYSES[spec.type](tallied, spec.qubits, spec.params, rng)
+    return WorkloadResult(
+        id=spec.id,
+        type=spec.type,
+        qubits=spec.qubits,
+        fidelity=analysis.fidelity,
+        fidelity_ci95=analysis.fidelity_ci95,
+        execution_time_ms=execution_time_ms,
+        timing_source=timing_source,
+        gate_count=workloads.gate_count(logical),
+        depth=workloads.depth(logical),
+        transpiled_gate_count=workloads.gate_count(executed),
+        transpiled_depth=workloads.depth(executed),
+        two_qubit_gate_count=workloads.two_qubit_gate_count(executed),
+        metrics=dict(analysis.metrics),
+        counts=tallied,
+        logical_qasm3=qasm3.dumps(logical),
+        executed_qasm3=qasm3.dumps(executed),
+        provider_job_id=provider_job_id,
+        calibration=calibration,
+    )
