@@ -41,6 +41,7 @@ class Settings:
     reconcile_interval: float = _env("BENCH_RECONCILE_INTERVAL", 30.0)
     run_deadline: int = _env("BENCH_RUN_DEADLINE", 24 * 3600)
     poll_interval: float = _env("BENCH_POLL_INTERVAL", 10.0)
+    status_interval: float = _env("BENCH_STATUS_INTERVAL", 300.0)
     provider_env: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod

@@ -14,8 +14,10 @@ from celery import Celery
 from kombu import Queue
 
 from bench_common.settings import Settings
+from bench_workers.credentials import has_credentials
 
-PROVIDER_QUEUES = ("simulator", "ibm", "braket", "azure")
+LIVE_PROVIDERS = ("ibm", "braket", "azure")
+PROVIDER_QUEUES = ("simulator", *LIVE_PROVIDERS)
 FINALIZE_QUEUE = "finalize"
 QUEUES = (*PROVIDER_QUEUES, FINALIZE_QUEUE)
 
@@ -23,13 +25,15 @@ DISPATCH = "bench.dispatch"
 RUN_WORKLOAD = "bench.run_workload"
 FINALIZE = "bench.finalize"
 RECONCILE = "bench.reconcile"
+REFRESH_STATUS = "bench.refresh_status"
 
 
 def route_by_queue_argument(
     name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **_: Any
 ) -> dict[str, str] | None:
-    """Workload tasks go to the queue chosen at submission (the provider's, or simulator)."""
-    if name == RUN_WORKLOAD and isinstance(kwargs, dict) and "queue" in kwargs:
+    """Tasks that name their queue go there: a workload to the queue chosen at submission
+    (the provider's, or simulator), a status refresh to its provider's pool."""
+    if isinstance(kwargs, dict) and "queue" in kwargs:
         return {"queue": kwargs["queue"]}
     return None
 
@@ -75,6 +79,15 @@ def make_app(settings: Settings) -> Celery:
         task_send_sent_event=True,
         beat_schedule={
             "reconcile": {"task": RECONCILE, "schedule": settings.reconcile_interval},
+            **{
+                f"refresh-status-{provider}": {
+                    "task": REFRESH_STATUS,
+                    "schedule": settings.status_interval,
+                    "kwargs": {"provider": provider, "queue": provider},
+                }
+                for provider in LIVE_PROVIDERS
+                if has_credentials(provider, settings.provider_env)
+            },
         },
         enable_utc=True,
     )

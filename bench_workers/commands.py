@@ -75,7 +75,7 @@ def run(
     request = {"backend_id": backend_id, "shots": shots, "seed": seed,
                "workloads": [w for w in workloads.split(",") if w]}  # fmt: skip
     try:
-        planned = prepare_run(runtime.settings, tenant, request)
+        planned = prepare_run(runtime.settings, tenant, request, runtime.store.backend_statuses())
     except SubmissionError as exc:
         fail(f"{exc.code}: {exc.message}", 2)
     runtime.store.create_run(planned)

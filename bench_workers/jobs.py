@@ -9,15 +9,17 @@ duplicate entries).
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from typing import Any
 
-from bench_common.catalogue import WORKLOADS
+from bench_common.catalogue import BACKENDS, WORKLOADS
 from bench_common.fileutil import locked
 from bench_common.reporting import assemble_report, environment_info
 from bench_common.results import WorkloadResult
 from bench_common.runtime import Runtime
 from bench_common.store import ACTIVE_STATUSES, Run, RunStatus, StoreError
 from bench_common.timeutil import format_time, now, parse_time
+from bench_workers.credentials import has_credentials
 from bench_workers.executors import JobSpec, ProviderError, executor_for
 from bench_workers.executors.base import FINISHED_STATES
 
@@ -188,3 +190,21 @@ def reconcile(runtime: Runtime) -> list[str]:
         if complete and finalize(runtime, run.id) is not None:
             finalized.append(run.id)
     return finalized
+
+
+def refresh_status(runtime: Runtime, provider: str) -> dict[str, str]:
+    """Ask the provider how each of its backends is doing and store the answers, which the
+    API reads for ``GET /backends`` and to refuse runs on unavailable devices."""
+    env = runtime.settings.provider_env
+    if not has_credentials(provider, env):
+        return {}
+    executor = executor_for(provider, env)
+    answers: dict[str, str] = {}
+    for backend in (b for b in BACKENDS.values() if b.provider == provider):
+        try:
+            status = asdict(executor.status(backend))
+        except ProviderError as exc:
+            status = {"status": "offline", "queue_depth": None, "detail": str(exc)}
+        runtime.store.put_backend_status(backend.id, status, stamp())
+        answers[backend.id] = status["status"]
+    return answers

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import statistics
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -24,7 +24,7 @@ from bench_common.settings import Settings
 from bench_common.store import Run, Store
 from bench_common.timeutil import format_time, now
 from bench_workers.celery_app import DISPATCH, FINALIZE, RUN_WORKLOAD
-from bench_workers.credentials import execution_mode
+from bench_workers.credentials import placement
 from bench_workers.executors import EXECUTORS
 
 MAX_SHOTS = 100_000
@@ -121,21 +121,34 @@ def canvas(app: Celery, run: Run) -> Any:
     return chord(header, signature(FINALIZE, app=app, kwargs={"run_id": run.id}), app=app)
 
 
-def prepare_run(settings: Settings, tenant_id: str, request: dict[str, Any]) -> Run:
-    """The queued ``Run`` for ``request`` (``POST /run`` fields), validated, not yet stored."""
+def prepare_run(
+    settings: Settings,
+    tenant_id: str,
+    request: dict[str, Any],
+    statuses: Mapping[str, Mapping[str, Any]],
+) -> Run:
+    """The queued ``Run`` for ``request`` (``POST /run`` fields), validated, not yet stored;
+    ``statuses`` are the providers' last known backend statuses (``Store.backend_statuses``)."""
     backend_id = request.get("backend_id", "")
     shots = request.get("shots", 1024)
     workloads, seed = validate(backend_id, request.get("workloads"), shots, request.get("seed"))
     backend = BACKENDS[backend_id]
-    mode = execution_mode(backend, settings.provider_env, frozenset(EXECUTORS))
+    where = placement(backend, settings.provider_env, EXECUTORS, statuses)
+    if not where.available:
+        raise SubmissionError(
+            "BACKEND_UNAVAILABLE",
+            f"Backend {backend_id} is {where.status}"
+            + (f": {where.detail}" if where.detail else ""),
+            {"backend_id": backend_id, "status": where.status},
+        )
     moment = now()
     return Run(
         id=str(uuid.uuid4()),
         tenant_id=tenant_id,
         backend_id=backend.id,
         provider=backend.provider,
-        execution_mode=mode,
-        queue="simulator" if mode == "simulated" else backend.provider,
+        execution_mode=where.mode,
+        queue=where.queue,
         workloads=workloads,
         shots=shots,
         seed=seed,
@@ -157,7 +170,7 @@ def submit_run(
     settings: Settings, store: Store, app: Celery, tenant_id: str, request: dict[str, Any]
 ) -> Submission:
     """Validate and record ``request``, then enqueue its work; nothing stays if that fails."""
-    run = prepare_run(settings, tenant_id, request)
+    run = prepare_run(settings, tenant_id, request, store.backend_statuses())
     store.create_run(run)
     try:
         with app.connection_for_write() as connection:

@@ -14,7 +14,14 @@ from bench_common import runtime
 from bench_common.evidence import LedgerError
 from bench_common.store import ACTIVE_STATUSES, StoreError
 from bench_workers import jobs
-from bench_workers.celery_app import DISPATCH, FINALIZE, RECONCILE, RUN_WORKLOAD, app
+from bench_workers.celery_app import (
+    DISPATCH,
+    FINALIZE,
+    RECONCILE,
+    REFRESH_STATUS,
+    RUN_WORKLOAD,
+    app,
+)
 from bench_workers.submission import canvas
 
 OUTAGE_RETRY: dict[str, Any] = {
@@ -54,3 +61,9 @@ def finalize(header: Any = None, run_id: str = "") -> str | None:
 def reconcile() -> list[str]:
     """Periodic: finalize runs whose chord was lost, fail runs past their deadline."""
     return jobs.reconcile(runtime.current())
+
+
+@app.task(name=REFRESH_STATUS, **OUTAGE_RETRY)
+def refresh_status(provider: str, queue: str) -> dict[str, str]:
+    """Periodic, on each provider's own pool: store its backends' current status."""
+    return jobs.refresh_status(runtime.current(), provider)

@@ -16,6 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pipeline import Pipeline, make_pipeline  # noqa: E402 - needs the path above
 
+pytest_plugins = ("api_fixtures",)
+
 
 @pytest.fixture(scope="session")
 def vectors() -> Path:

@@ -12,8 +12,6 @@ from bench_api import platform
 from bench_common.evidence import parse_checkpoint, verify_consistency, verify_inclusion
 from bench_common.evidence.verification import Verification
 
-pytest_plugins = ("api_fixtures",)
-
 SEED_WORKLOADS = [
     ("bell_state", "BELL_STATE", "Bell state preparation (2 qubits)", 2),
     ("ghz_5q", "GHZ_SCALING", "GHZ state (5 qubits)", 5),

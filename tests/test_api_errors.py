@@ -17,8 +17,6 @@ from werkzeug.test import TestResponse
 from bench_api import platform
 from bench_workers.redis_server import RedisServer
 
-pytest_plugins = ("api_fixtures",)
-
 MIB = 1024 * 1024
 
 

@@ -12,8 +12,6 @@ from typing import Any
 import requests
 from api_fixtures import API, A, B, Served
 
-pytest_plugins = ("api_fixtures",)
-
 RUN_TIMEOUT = 240.0
 
 

@@ -17,8 +17,6 @@ from bench_api.auth import hash_key
 from bench_common.settings import Settings
 from bench_workers.redis_server import RedisServer
 
-pytest_plugins = ("api_fixtures",)
-
 
 def _stored_bytes(data_dir: Path) -> bytes:
     return b"".join(p.read_bytes() for p in data_dir.rglob("*") if p.is_file())

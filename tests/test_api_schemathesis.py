@@ -16,8 +16,6 @@ from pathlib import Path
 import pytest
 from api_fixtures import API, KEY_A, Served
 
-pytest_plugins = ("api_fixtures",)
-
 SCHEMATHESIS = str(Path(sys.executable).with_name("st"))
 MIN_REQUESTS = 1000
 

@@ -9,8 +9,6 @@ from api_fixtures import API, A, B, finish_run, queued_run
 from flask import Flask
 from flask.testing import FlaskClient
 
-pytest_plugins = ("api_fixtures",)
-
 
 def id_paths(report: dict[str, Any]) -> list[str]:
     run_id, bundle_id = report["id"], report["evidence"]["bundle_id"]

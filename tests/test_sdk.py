@@ -22,8 +22,6 @@ from bench_sdk import (
     ValidationError,
 )
 
-pytest_plugins = ("api_fixtures",)
-
 
 def test_sdk_end_to_end_with_offline_verification(platform_server: Served, tmp_path: Path) -> None:
     client = QCOSClient(platform_server.url, KEY_A)

@@ -29,6 +29,7 @@ from store_cases import at, ghz_counts, make_result, make_run, report_and_bundle
 from bench_common.results import WorkloadResult
 from bench_common.store import MongoStore, SQLiteStore, Store, StoreError, open_store
 from bench_common.store.codec import decode, encode
+from bench_common.store.sqlite import MIGRATIONS
 
 MONGODB_URL = os.environ.get("BENCH_TEST_MONGODB_URL")
 MONGODB_DOCUMENT_LIMIT = 16 * 1024 * 1024
@@ -305,6 +306,17 @@ def test_api_keys_are_stored_as_hashes_only(case: Case) -> None:
     assert not any(raw.encode() in record for record in records)
 
 
+def test_backend_status_is_replaced_not_accumulated(case: Case) -> None:
+    assert case.store.backend_statuses() == {}
+    case.store.put_backend_status("ibm_fez", {"status": "online", "queue_depth": 7}, at(0))
+    case.store.put_backend_status("ionq_forte", {"status": "offline"}, at(1))
+    case.store.put_backend_status("ibm_fez", {"status": "offline", "queue_depth": None}, at(2))
+    assert case.store.backend_statuses() == {
+        "ibm_fez": {"status": "offline", "queue_depth": None, "checked_at": at(2)},
+        "ionq_forte": {"status": "offline", "checked_at": at(1)},
+    }
+
+
 def test_ping_succeeds_on_a_reachable_store(case: Case) -> None:
     case.store.ping()
 
@@ -418,7 +430,7 @@ def test_sqlite_opened_by_many_processes_at_once_is_created_once(tmp_path: Path)
         path = tmp_path / f"bench-{attempt}.sqlite3"
         assert _together(8, _open, path) == ["opened"] * 8
         with sqlite3.connect(path) as raw:
-            assert raw.execute("PRAGMA user_version").fetchone() == (1,)
+            assert raw.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)
 
 
 def test_sqlite_in_a_missing_directory_raises_store_error(tmp_path: Path) -> None:
@@ -467,7 +479,7 @@ def test_sqlite_schema_is_versioned_and_kept_across_opens(tmp_path: Path) -> Non
     first.close()
     assert SQLiteStore(path).get_run(run.id) == run
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone() == (1,)
+        assert raw.execute("PRAGMA user_version").fetchone() == (len(MIGRATIONS),)
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         raw.execute("PRAGMA user_version = 99")
     with pytest.raises(StoreError, match="newer"):

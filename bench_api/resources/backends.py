@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask.views import MethodView
@@ -11,7 +12,7 @@ from bench_api.blueprint import API_BASE, ResourceBlueprint
 from bench_api.schemas import BackendListSchema
 from bench_common.catalogue import BACKENDS, BackendSpec
 from bench_common.settings import Settings
-from bench_workers.credentials import execution_mode
+from bench_workers.credentials import placement
 from bench_workers.executors import EXECUTORS
 
 blp = ResourceBlueprint(
@@ -19,15 +20,17 @@ blp = ResourceBlueprint(
 )
 
 
-def describe(backend: BackendSpec, settings: Settings) -> dict[str, Any]:
-    mode = execution_mode(backend, settings.provider_env, frozenset(EXECUTORS))
+def describe(
+    backend: BackendSpec, settings: Settings, statuses: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    where = placement(backend, settings.provider_env, EXECUTORS, statuses)
     return {
         "id": backend.id,
         "provider": backend.provider,
-        "execution_mode": mode,
+        "execution_mode": where.mode,
         "qubits": backend.qubits,
-        "status": "online",
-        "queue": "simulator" if mode == "simulated" else backend.provider,
+        "status": where.status,
+        "queue": where.queue,
         "description": backend.description,
     }
 
@@ -37,5 +40,6 @@ class Backends(MethodView):
     @blp.response(200, BackendListSchema)
     def get(self) -> dict[str, Any]:
         """List the backends, each with the execution mode this installation can offer."""
-        settings = platform.current().settings
-        return {"backends": [describe(backend, settings) for backend in BACKENDS.values()]}
+        here = platform.current()
+        statuses = here.runtime.store.backend_statuses()
+        return {"backends": [describe(b, here.settings, statuses) for b in BACKENDS.values()]}

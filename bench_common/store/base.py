@@ -154,6 +154,15 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def tenant_for_key(self, key_hash: str) -> str | None: ...
 
+    # provider status, refreshed by the workers that can reach each provider
+    @abc.abstractmethod
+    def put_backend_status(self, backend_id: str, status: dict[str, Any], at: str) -> None:
+        """Replace the last known status of a backend (``checked_at`` is set to ``at``)."""
+
+    @abc.abstractmethod
+    def backend_statuses(self) -> dict[str, dict[str, Any]]:
+        """The last known status of every backend checked so far, by backend id."""
+
     # health
     @abc.abstractmethod
     def ping(self) -> None:

@@ -51,6 +51,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("bundle_id", ASCENDING)], unique=True),
     ],
     "api_keys": [IndexModel([("key_hash", ASCENDING)], unique=True)],
+    "backend_status": [IndexModel([("backend_id", ASCENDING)], unique=True)],
 }
 
 
@@ -254,6 +255,20 @@ class MongoStore(Store):
         with self._db() as db:
             found = db.api_keys.find_one({"key_hash": key_hash}, {"tenant_id": True})
         return None if found is None else str(found["tenant_id"])
+
+    # provider status
+    def put_backend_status(self, backend_id: str, status: dict[str, Any], at: str) -> None:
+        with self._db() as db:
+            db.backend_status.replace_one(
+                {"backend_id": backend_id},
+                {"backend_id": backend_id, "status": status | {"checked_at": at}},
+                upsert=True,
+            )
+
+    def backend_statuses(self) -> dict[str, dict[str, Any]]:
+        with self._db() as db:
+            found = list(db.backend_status.find({}, HIDE_ID))
+        return {str(entry["backend_id"]): dict(entry["status"]) for entry in found}
 
     # health
     def ping(self) -> None:

@@ -83,6 +83,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             created_at TEXT NOT NULL
         )""",
     ),
+    (
+        """CREATE TABLE backend_status (
+            backend_id TEXT PRIMARY KEY,
+            status TEXT NOT NULL
+        )""",
+    ),
 )
 
 INSERT_RUN = (
@@ -333,6 +339,19 @@ class SQLiteStore(Store):
     def tenant_for_key(self, key_hash: str) -> str | None:
         rows = self._rows("SELECT tenant_id FROM api_keys WHERE key_hash = ?", (key_hash,))
         return str(rows[0]["tenant_id"]) if rows else None
+
+    # provider status
+    def put_backend_status(self, backend_id: str, status: dict[str, Any], at: str) -> None:
+        with self._transaction() as connection:
+            connection.execute(
+                "INSERT INTO backend_status (backend_id, status) VALUES (?, ?) "
+                "ON CONFLICT (backend_id) DO UPDATE SET status = excluded.status",
+                (backend_id, json.dumps(status | {"checked_at": at})),
+            )
+
+    def backend_statuses(self) -> dict[str, dict[str, Any]]:
+        rows = self._rows("SELECT backend_id, status FROM backend_status", ())
+        return {str(row["backend_id"]): json.loads(row["status"]) for row in rows}
 
     # health
     def ping(self) -> None:
