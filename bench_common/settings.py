@@ -80,7 +80,7 @@ class Settings:
     def store_description(self) -> str:
         """Where data lives, without any credentials the store URL may carry."""
         location = urlsplit(self.store_location)
-        where = location.hostname or location.path
+        where = location.hostname or "/" + location.path.lstrip("/")
         return f"{location.scheme} at {where} (ledger and keys in {self.data_dir.resolve()})"
 
 
