@@ -10,6 +10,7 @@ from __future__ import annotations
 import platform
 import uuid
 from collections.abc import Sequence
+from functools import cache
 from importlib import metadata
 from typing import Any, Protocol
 
@@ -32,8 +33,10 @@ class RunLike(Protocol):
     seed: int
 
 
+@cache
 def environment_info(packages: Sequence[str] = ENVIRONMENT_PACKAGES) -> dict[str, Any]:
-    """Platform and SDK versions of the process that executed the workloads."""
+    """Platform and SDK versions of this process (read once: reading package metadata
+    costs milliseconds, and versions do not change while a process runs)."""
     versions: dict[str, str | None] = {}
     for name in packages:
         try:

@@ -13,6 +13,7 @@ from dataclasses import asdict
 from typing import Any
 
 from bench_common.catalogue import BACKENDS, WORKLOADS
+from bench_common.evidence.report import record_in_ledger
 from bench_common.fileutil import locked
 from bench_common.reporting import assemble_report, environment_info
 from bench_common.results import WorkloadResult
@@ -148,30 +149,32 @@ def finalize(runtime: Runtime, run_id: str) -> str | None:
 
     Returns the run's final status, or None if the run is unknown or not ready. The report
     content depends only on stored data (``created_at`` is the last result's time), so a
-    repeated call returns the same report.
+    repeated call returns the same report. Signing happens outside the lock; only the
+    ledger append and the store write are serialized, so that a run is ledgered once.
     """
     store = runtime.store
+    run = store.get_run(run_id)
+    if run is None:
+        return None
+    stored = store.get_report(run_id)
+    if stored is not None:
+        return complete_marking(runtime, run, stored)
+    results = store.results(run_id)
+    if any(w not in results for w in run.workloads):
+        return None
+    finished = [store.get_job(run_id, w) for w in run.workloads]
+    created_at = signing_time(runtime, [j.finished_at for j in finished if j is not None])
+    report, bundle = assemble_report(
+        run, [results[w] for w in run.workloads], environment_info(), created_at,
+        signer=runtime.keys.signer, ledger=None,
+    )  # fmt: skip
     runtime.settings.data_dir.mkdir(parents=True, exist_ok=True)
     with locked(runtime.settings.data_dir / "finalize.lock"):
-        run = store.get_run(run_id)
-        if run is None:
-            return None
         stored = store.get_report(run_id)
         if stored is not None:
             return complete_marking(runtime, run, stored)
-        results = store.results(run_id)
-        if any(w not in results for w in run.workloads):
-            return None
-        finished = [store.get_job(run_id, w) for w in run.workloads]
-        created_at = signing_time(runtime, [j.finished_at for j in finished if j is not None])
-        ordered = [results[w] for w in run.workloads]
-        report, bundle = assemble_report(
-            run, ordered, environment_info(), created_at,
-            signer=runtime.keys.signer, ledger=runtime.ledger,
-        )  # fmt: skip
-        status: RunStatus = (
-            "completed" if any(r.status == "completed" for r in ordered) else "failed"
-        )
+        report = record_in_ledger(report, runtime.ledger)
+        status = final_status(report["workloads"])
         store.finish_run(run_id, report, bundle, status, stamp())
         return status
 

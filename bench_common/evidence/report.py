@@ -67,10 +67,16 @@ def seal_report(
             "value": signer.sign_envelope(REPORT_PAYLOAD_TYPE, payload),
         },
     }
-    if ledger is not None:
-        leaf = ledger_leaf(report["id"], content_hash, evidence_hash, signer.key_id)
-        integrity["ledger"] = ledger.append(leaf).to_json()
-    return {**report, "integrity": integrity}
+    sealed = {**report, "integrity": integrity}
+    return sealed if ledger is None else record_in_ledger(sealed, ledger)
+
+
+def record_in_ledger(sealed: dict[str, Any], ledger: Appender) -> dict[str, Any]:
+    """Append a sealed report's leaf to the ledger; the report with its receipt added."""
+    integrity = sealed["integrity"]
+    leaf = ledger_leaf(sealed["id"], integrity["content_hash"], integrity["evidence_hash"],
+                       integrity["signature"]["key_id"])  # fmt: skip
+    return {**sealed, "integrity": {**integrity, "ledger": ledger.append(leaf).to_json()}}
 
 
 def verify_report(report: Any, keys: TrustedKeys | dict[str, Any] | str | bytes) -> Verification:
