@@ -19,7 +19,7 @@ SUBCOMMANDS = {
     "keys": ("bench_common.commands.keys", "keys", "Generate, export and rotate signing keys."),
     "run": ("bench_workers.commands", "run", "Run one benchmark in-process."),
     "serve": ("bench_api.commands", "serve", "Serve the HTTP API."),
-    "apikeys": ("bench_api.commands", "apikeys", "Mint and list API keys."),
+    "apikeys": ("bench_api.commands", "apikeys", "Mint API keys."),
 }
 
 
