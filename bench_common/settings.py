@@ -42,6 +42,7 @@ class Settings:
     run_deadline: int = _env("BENCH_RUN_DEADLINE", 24 * 3600)
     poll_interval: float = _env("BENCH_POLL_INTERVAL", 10.0)
     status_interval: float = _env("BENCH_STATUS_INTERVAL", 300.0)
+    schedules_file: Path | None = _env("BENCH_SCHEDULES", None)
     provider_env: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod

@@ -26,6 +26,7 @@ RUN_WORKLOAD = "bench.run_workload"
 FINALIZE = "bench.finalize"
 RECONCILE = "bench.reconcile"
 REFRESH_STATUS = "bench.refresh_status"
+SCHEDULED_RUN = "bench.scheduled_run"
 
 
 def route_by_queue_argument(
@@ -50,6 +51,9 @@ def broker_options(visibility_timeout: int) -> dict[str, int]:
 
 
 def make_app(settings: Settings) -> Celery:
+    # Schedules are validated like run requests, by a module that imports this one.
+    from bench_workers.schedules import beat_entries, load_schedules  # noqa: PLC0415
+
     broker = settings.broker_url or settings.embedded_broker_url
     app = Celery("qcos_bench", broker=broker, backend=broker, include=["bench_workers.tasks"])
     app.conf.update(
@@ -58,7 +62,10 @@ def make_app(settings: Settings) -> Celery:
         task_create_missing_queues=False,
         task_routes=(
             route_by_queue_argument,
-            {name: {"queue": FINALIZE_QUEUE} for name in (DISPATCH, FINALIZE, RECONCILE)},
+            {
+                name: {"queue": FINALIZE_QUEUE}
+                for name in (DISPATCH, FINALIZE, RECONCILE, SCHEDULED_RUN)
+            },
         ),
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -88,6 +95,7 @@ def make_app(settings: Settings) -> Celery:
                 for provider in LIVE_PROVIDERS
                 if has_credentials(provider, settings.provider_env)
             },
+            **beat_entries(load_schedules(settings.schedules_file), SCHEDULED_RUN),
         },
         enable_utc=True,
     )

@@ -126,9 +126,11 @@ def prepare_run(
     tenant_id: str,
     request: dict[str, Any],
     statuses: Mapping[str, Mapping[str, Any]],
+    run_id: str | None = None,
 ) -> Run:
     """The queued ``Run`` for ``request`` (``POST /run`` fields), validated, not yet stored;
-    ``statuses`` are the providers' last known backend statuses (``Store.backend_statuses``)."""
+    ``statuses`` are the providers' last known backend statuses (``Store.backend_statuses``).
+    The id is a new UUID4 unless given (scheduled runs derive theirs)."""
     backend_id = request.get("backend_id", "")
     shots = request.get("shots", 1024)
     workloads, seed = validate(backend_id, request.get("workloads"), shots, request.get("seed"))
@@ -143,7 +145,7 @@ def prepare_run(
         )
     moment = now()
     return Run(
-        id=str(uuid.uuid4()),
+        id=run_id or str(uuid.uuid4()),
         tenant_id=tenant_id,
         backend_id=backend.id,
         provider=backend.provider,

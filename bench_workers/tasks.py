@@ -20,8 +20,10 @@ from bench_workers.celery_app import (
     RECONCILE,
     REFRESH_STATUS,
     RUN_WORKLOAD,
+    SCHEDULED_RUN,
     app,
 )
+from bench_workers.schedules import load_schedules, start_scheduled_run
 from bench_workers.submission import canvas
 
 OUTAGE_RETRY: dict[str, Any] = {
@@ -67,3 +69,11 @@ def reconcile() -> list[str]:
 def refresh_status(provider: str, queue: str) -> dict[str, str]:
     """Periodic, on each provider's own pool: store its backends' current status."""
     return jobs.refresh_status(runtime.current(), provider)
+
+
+@app.task(name=SCHEDULED_RUN, **OUTAGE_RETRY)
+def scheduled_run(name: str) -> str | None:
+    """Fired by beat: today's run of schedule ``name`` (created at most once a day)."""
+    here = runtime.current()
+    schedule = load_schedules(here.settings.schedules_file)[name]
+    return start_scheduled_run(here, app, schedule)

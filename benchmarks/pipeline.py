@@ -58,18 +58,23 @@ class Bench:
         return time.perf_counter() - start
 
 
-def with_pool(root: Path, concurrency: int, measure: str) -> float:
+def with_pool(root: Path, processes: int, measure: str) -> float:
+    """Measure with ``processes`` separate ``celery worker`` processes of one child each."""
     with RedisServer(root / "redis") as redis:
-        bench = Bench(root / f"data-{concurrency}-{measure}", redis)
-        command = worker_command(QUEUES, concurrency, name=f"bench{concurrency}")
-        worker = start_worker(bench.settings, command, root / f"worker-{concurrency}.log")
+        bench = Bench(root / f"data-{processes}-{measure}", redis)
+        workers = [
+            start_worker(bench.settings, worker_command(QUEUES, 1, name=f"bench{index}"),
+                         root / f"worker-{processes}-{index}.log")  # fmt: skip
+            for index in range(processes)
+        ]
         try:
-            bench.wait([bench.submit() for _ in range(2 * concurrency)])  # warm every child
+            bench.wait([bench.submit() for _ in range(4 * processes)])  # warm every worker
             if measure == "throughput":
                 return bench.runs_per_second(THROUGHPUT_RUNS)
             return statistics.median(bench.latency() for _ in range(LATENCY_RUNS))
         finally:
-            stop_process(worker)
+            for worker in workers:
+                stop_process(worker)
 
 
 def in_process_seconds() -> float:
