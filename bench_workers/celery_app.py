@@ -8,35 +8,23 @@ tasks of a lost worker (all tasks here are idempotent), time limits on every tas
 
 from __future__ import annotations
 
-from typing import Any
-
 from celery import Celery
 from kombu import Queue
 
 from bench_common.settings import Settings
 from bench_workers.credentials import has_credentials
-
-LIVE_PROVIDERS = ("ibm", "braket", "azure")
-PROVIDER_QUEUES = ("simulator", *LIVE_PROVIDERS)
-FINALIZE_QUEUE = "finalize"
-QUEUES = (*PROVIDER_QUEUES, FINALIZE_QUEUE)
-
-DISPATCH = "bench.dispatch"
-RUN_WORKLOAD = "bench.run_workload"
-FINALIZE = "bench.finalize"
-RECONCILE = "bench.reconcile"
-REFRESH_STATUS = "bench.refresh_status"
-SCHEDULED_RUN = "bench.scheduled_run"
-
-
-def route_by_queue_argument(
-    name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **_: Any
-) -> dict[str, str] | None:
-    """Tasks that name their queue go there: a workload to the queue chosen at submission
-    (the provider's, or simulator), a status refresh to its provider's pool."""
-    if isinstance(kwargs, dict) and "queue" in kwargs:
-        return {"queue": kwargs["queue"]}
-    return None
+from bench_workers.routing import (
+    DISPATCH,
+    FINALIZE,
+    FINALIZE_QUEUE,
+    LIVE_PROVIDERS,
+    QUEUES,
+    RECONCILE,
+    REFRESH_STATUS,
+    SCHEDULED_RUN,
+    route_by_queue_argument,
+)
+from bench_workers.schedules import beat_entries, load_schedules
 
 
 def broker_options(visibility_timeout: int) -> dict[str, int]:
@@ -51,9 +39,6 @@ def broker_options(visibility_timeout: int) -> dict[str, int]:
 
 
 def make_app(settings: Settings) -> Celery:
-    # Schedules are validated like run requests, by a module that imports this one.
-    from bench_workers.schedules import beat_entries, load_schedules  # noqa: PLC0415
-
     broker = settings.broker_url or settings.embedded_broker_url
     app = Celery("qcos_bench", broker=broker, backend=broker, include=["bench_workers.tasks"])
     app.conf.update(

@@ -18,8 +18,8 @@ from pathlib import Path
 from types import TracebackType
 
 from bench_common.settings import Settings
-from bench_workers.celery_app import QUEUES
 from bench_workers.redis_server import RedisServer
+from bench_workers.routing import QUEUES
 
 MAX_SOCKET_PATH = 100
 """Unix socket paths longer than about 104 bytes are refused by the kernel."""

@@ -23,9 +23,9 @@ from bench_common.catalogue import BACKENDS, DEFAULT_WORKLOADS, WORKLOADS
 from bench_common.settings import Settings
 from bench_common.store import Run, Store
 from bench_common.timeutil import format_time, now
-from bench_workers.celery_app import DISPATCH, FINALIZE, RUN_WORKLOAD
 from bench_workers.credentials import placement
 from bench_workers.executors import EXECUTORS
+from bench_workers.routing import DISPATCH, FINALIZE, RUN_WORKLOAD
 
 MAX_SHOTS = 100_000
 MAX_SEED = 2**53 - 1

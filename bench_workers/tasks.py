@@ -14,14 +14,14 @@ from bench_common import runtime
 from bench_common.evidence import LedgerError
 from bench_common.store import ACTIVE_STATUSES, StoreError
 from bench_workers import jobs
-from bench_workers.celery_app import (
+from bench_workers.celery_app import app
+from bench_workers.routing import (
     DISPATCH,
     FINALIZE,
     RECONCILE,
     REFRESH_STATUS,
     RUN_WORKLOAD,
     SCHEDULED_RUN,
-    app,
 )
 from bench_workers.schedules import load_schedules, start_scheduled_run
 from bench_workers.submission import canvas

@@ -15,9 +15,10 @@ from pathlib import Path
 from bench_common.runtime import Runtime
 from bench_common.settings import Settings
 from bench_common.store import ACTIVE_STATUSES
-from bench_workers.celery_app import QUEUES, make_app
+from bench_workers.celery_app import make_app
 from bench_workers.embedded import start_worker, stop_process, worker_command
 from bench_workers.redis_server import RedisServer
+from bench_workers.routing import QUEUES
 from bench_workers.submission import submit_run
 from benchmarks.timing import median_seconds, row
 
@@ -63,8 +64,11 @@ def with_pool(root: Path, processes: int, measure: str) -> float:
     with RedisServer(root / "redis") as redis:
         bench = Bench(root / f"data-{processes}-{measure}", redis)
         workers = [
-            start_worker(bench.settings, worker_command(QUEUES, 1, name=f"bench{index}"),
-                         root / f"worker-{processes}-{index}.log")  # fmt: skip
+            start_worker(
+                bench.settings,
+                worker_command(QUEUES, 1, name=f"bench{index}"),
+                root / f"worker-{processes}-{index}.log",
+            )
             for index in range(processes)
         ]
         try:

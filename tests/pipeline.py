@@ -11,9 +11,10 @@ from typing import Any, TypeVar
 
 from bench_common.runtime import Runtime
 from bench_common.settings import Settings
-from bench_workers.celery_app import QUEUES, make_app
+from bench_workers.celery_app import make_app
 from bench_workers.embedded import start_worker, stop_process, worker_command
 from bench_workers.redis_server import RedisServer
+from bench_workers.routing import QUEUES
 from bench_workers.submission import Submission, submit_run
 
 T = TypeVar("T")

@@ -62,3 +62,24 @@ def test_apikeys_create_prints_a_working_key_once(
     )
     assert accepted.status_code == 202
     assert key.encode() not in _stored_bytes(tmp_path / "data")
+
+
+def test_apikeys_list_and_revoke(tmp_path: Path, redis_server: RedisServer) -> None:
+    env = {**os.environ, "BENCH_DATA_DIR": str(tmp_path / "data")}
+
+    def bench(*arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([BENCH, "apikeys", *arguments], env=env, capture_output=True,
+                              text=True, timeout=60, check=check)  # fmt: skip
+
+    key = bench("create", "--tenant", "tenant-c", "--label", "ci").stdout.strip()
+    other = bench("create", "--tenant", "tenant-d").stdout.strip()
+    listed = bench("list").stdout.splitlines()
+    assert [line.split()[1] for line in listed] == ["tenant-c", "tenant-d"]
+    assert listed[0].split()[0] == hash_key(key)[:12] and key not in "".join(listed)
+
+    assert bench("revoke", "abc", check=False).returncode == 2  # too short to be safe
+    assert bench("revoke", hash_key(key)[:12]).stdout.startswith("revoked")
+    assert bench("revoke", key, check=False).returncode == 2  # already gone
+    client = create_app(Settings.from_env(env, broker_url=redis_server.url)).test_client()
+    assert client.get(f"{API}/workloads", headers={"X-API-Key": key}).status_code == 401
+    assert client.get(f"{API}/workloads", headers={"X-API-Key": other}).status_code == 200

@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 from bench_common.settings import PROVIDER_ENV_PREFIXES, Settings
-from bench_workers.celery_app import QUEUES
 from bench_workers.credentials import REQUIRED_VARIABLES
+from bench_workers.routing import QUEUES
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"

@@ -12,14 +12,8 @@ from pipeline import Pipeline, wait_for
 
 from bench_common.evidence import verify_report
 from bench_workers import jobs
-from bench_workers.celery_app import (
-    FINALIZE,
-    PROVIDER_QUEUES,
-    QUEUES,
-    RECONCILE,
-    RUN_WORKLOAD,
-    make_app,
-)
+from bench_workers.celery_app import make_app
+from bench_workers.routing import FINALIZE, PROVIDER_QUEUES, QUEUES, RECONCILE, RUN_WORKLOAD
 from bench_workers.submission import canvas
 
 

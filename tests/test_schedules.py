@@ -12,7 +12,8 @@ from celery.schedules import crontab
 from pipeline import Pipeline, wait_for
 
 from bench_common.settings import Settings
-from bench_workers.celery_app import SCHEDULED_RUN, make_app
+from bench_workers.celery_app import make_app
+from bench_workers.routing import SCHEDULED_RUN
 from bench_workers.schedules import load_schedules
 
 NIGHTLY = {

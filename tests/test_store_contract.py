@@ -306,6 +306,21 @@ def test_api_keys_are_stored_as_hashes_only(case: Case) -> None:
     assert not any(raw.encode() in record for record in records)
 
 
+def test_api_keys_are_listed_and_revoked(case: Case) -> None:
+    first, second = (hashlib.sha256(name).hexdigest() for name in (b"one", b"two"))
+    case.store.add_api_key(second, "tenant-b", "", at(2))
+    case.store.add_api_key(first, "tenant-a", "ci", at(1))
+    assert case.store.api_keys() == [
+        {"key_hash": first, "tenant_id": "tenant-a", "label": "ci", "created_at": at(1)},
+        {"key_hash": second, "tenant_id": "tenant-b", "label": "", "created_at": at(2)},
+    ]
+    assert case.store.revoke_api_key(first) is True
+    assert case.store.revoke_api_key(first) is False
+    assert case.store.tenant_for_key(first) is None
+    assert case.store.tenant_for_key(second) == "tenant-b"
+    assert [k["key_hash"] for k in case.store.api_keys()] == [second]
+
+
 def test_backend_status_is_replaced_not_accumulated(case: Case) -> None:
     assert case.store.backend_statuses() == {}
     case.store.put_backend_status("ibm_fez", {"status": "online", "queue_depth": 7}, at(0))

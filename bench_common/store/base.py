@@ -154,6 +154,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def tenant_for_key(self, key_hash: str) -> str | None: ...
 
+    @abc.abstractmethod
+    def api_keys(self) -> list[dict[str, str]]:
+        """Every key's ``key_hash``, ``tenant_id``, ``label`` and ``created_at``, oldest first."""
+
+    @abc.abstractmethod
+    def revoke_api_key(self, key_hash: str) -> bool:
+        """Forget a key; True if it existed. Requests with it are refused from then on."""
+
     # provider status, refreshed by the workers that can reach each provider
     @abc.abstractmethod
     def put_backend_status(self, backend_id: str, status: dict[str, Any], at: str) -> None:

@@ -38,6 +38,7 @@ ClientFactory = Callable[[], MongoClient[Document]]
 
 ACTIVE = {"$in": list(ACTIVE_STATUSES)}
 HIDE_ID = {"_id": False}
+KEY_FIELDS = ("key_hash", "tenant_id", "label", "created_at")
 INDEXES: dict[str, list[IndexModel]] = {
     "runs": [
         IndexModel([("id", ASCENDING)], unique=True),
@@ -255,6 +256,15 @@ class MongoStore(Store):
         with self._db() as db:
             found = db.api_keys.find_one({"key_hash": key_hash}, {"tenant_id": True})
         return None if found is None else str(found["tenant_id"])
+
+    def api_keys(self) -> list[dict[str, str]]:
+        with self._db() as db:
+            found = db.api_keys.find({}, HIDE_ID).sort([("created_at", 1), ("key_hash", 1)])
+            return [{k: str(entry[k]) for k in KEY_FIELDS} for entry in found]
+
+    def revoke_api_key(self, key_hash: str) -> bool:
+        with self._db() as db:
+            return db.api_keys.delete_one({"key_hash": key_hash}).deleted_count > 0
 
     # provider status
     def put_backend_status(self, backend_id: str, status: dict[str, Any], at: str) -> None:

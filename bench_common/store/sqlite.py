@@ -347,6 +347,17 @@ class SQLiteStore(Store):
         rows = self._rows("SELECT tenant_id FROM api_keys WHERE key_hash = ?", (key_hash,))
         return str(rows[0]["tenant_id"]) if rows else None
 
+    def api_keys(self) -> list[dict[str, str]]:
+        return self._rows(
+            "SELECT key_hash, tenant_id, label, created_at FROM api_keys "
+            "ORDER BY created_at, key_hash"
+        )
+
+    def revoke_api_key(self, key_hash: str) -> bool:
+        with self._transaction() as connection:
+            deleted = connection.execute("DELETE FROM api_keys WHERE key_hash = ?", (key_hash,))
+            return deleted.rowcount > 0
+
     # provider status
     def put_backend_status(self, backend_id: str, status: dict[str, Any], at: str) -> None:
         with self._transaction() as connection:
