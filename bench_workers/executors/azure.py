@@ -1,0 +1,310 @@
+"""Azure Quantum: one workload is one job in the workspace, keyed by a job id we choose.
+
+Azure Quantum lets the client pick the job id, so the id derives from the workload's
+idempotency key: a re-delivered submit looks that id up first and never creates a second job.
+The circuit goes to the target as OpenQASM 2 through the SDK's ``Target.submit`` (the Qiskit
+backend's ``run`` keeps no caller-chosen id); the Qiskit backend supplies the gate set to
+transpile for and turns the output blob back into Qiskit counts, and the input blob, read
+back, is the executed circuit of the evidence.
+
+Nothing here touches the network until a method is called: the workspace, provider and
+backends are built on first use, so constructing the executor (and importing this module)
+costs nothing and needs no connection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any, Literal
+
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+from qiskit import QuantumCircuit, qasm2
+from qiskit.transpiler import generate_preset_pass_manager
+
+from bench_common.catalogue import BACKENDS, WORKLOADS, BackendSpec
+from bench_common.results import WorkloadResult
+from bench_common.timeutil import format_time, now
+from bench_workers.executors.base import (
+    FINISHED_STATES,
+    BackendStatus,
+    JobSpec,
+    JobState,
+    ProviderError,
+)
+from bench_workers.hardware import hardware_result, logical_circuit
+from bench_workers.simulator import derive_seeds
+
+JOB_NAMESPACE = uuid.UUID("6f0b7c52-3a51-5d0e-9a57-2c1f3e4b8d90")
+"""Namespace of the uuid5 job ids: fixed, so the same workload always maps to the same job."""
+
+JOB_STATES: Mapping[str, JobState] = MappingProxyType({
+    "Queued": "queued",
+    "Waiting": "queued",
+    "Executing": "running",
+    "Finishing": "running",
+    "CancellationRequested": "running",
+    "Cancelling": "running",
+    "Succeeded": "done",
+    "Completed": "done",
+    "Failed": "failed",
+    "Cancelled": "failed",
+})  # fmt: skip
+"""Azure Quantum job status → executor state. A status missing here counts as running, so the
+run's deadline, not a guess, ends a job in a state the service has newly introduced."""
+
+AVAILABILITY: Mapping[str, Literal["online", "offline"]] = MappingProxyType({
+    "Available": "online",
+    "Degraded": "online",
+    "Unavailable": "offline",
+})  # fmt: skip
+"""Target availability → ``BackendStatus.status``; a degraded target still takes jobs."""
+
+INPUT_FORMATS: Mapping[str, tuple[str, Callable[[QuantumCircuit], str]]] = MappingProxyType({
+    "quantinuum": ("honeywell.openqasm.v1", qasm2.dumps),
+})  # fmt: skip
+"""Provider id → (input data format, circuit encoder): the Qiskit backend for that format
+gives the gate set, and its encoder the payload ``Target.submit`` uploads."""
+
+TRANSPILE_LEVEL = 1
+RETRYABLE_STATUS = frozenset({408, 429})
+"""Client-side statuses that are worth retrying (timeout, throttling), besides every 5xx."""
+
+
+def job_id_for(job: JobSpec) -> str:
+    """The Azure job id of a workload: the same on every delivery of its task."""
+    return str(uuid.uuid5(JOB_NAMESPACE, job.idempotency_key))
+
+
+def service_message(exc: HttpResponseError) -> str:
+    """The service's own error text (its ``error.message``), with the HTTP status."""
+    error = exc.error
+    text = f"{error.code}: {error.message}" if error is not None else exc.message
+    return f"Azure Quantum HTTP {exc.status_code}: {text}"
+
+
+@contextmanager
+def provider_errors() -> Iterator[None]:
+    """SDK failures as ``ProviderError``: transport trouble and 5xx retry, other 4xx do not."""
+    try:
+        yield
+    except HttpResponseError as exc:
+        status = exc.status_code or 0
+        retryable = status >= 500 or status in RETRYABLE_STATUS
+        raise ProviderError(service_message(exc), retryable=retryable) from exc
+    except (ServiceRequestError, ServiceResponseError, TimeoutError) as exc:
+        raise ProviderError(f"Azure Quantum unreachable: {exc}", retryable=True) from exc
+
+
+def plain(value: object) -> str:
+    """An SDK enum member (``JobStatus.SUCCEEDED``) or string as the service spells it."""
+    return str(getattr(value, "value", value))
+
+
+def rfc3339(moment: datetime | None) -> str | None:
+    return format_time(moment) if moment is not None else None
+
+
+def execution_ms(details: Any) -> float | None:
+    """The provider's execution window (begin → end execution time), if it reported both."""
+    begin, end = details.begin_execution_time, details.end_execution_time
+    if begin is None or end is None:
+        return None
+    return float((end - begin).total_seconds() * 1000.0)
+
+
+def failure_text(details: Any) -> str:
+    error = details.error_data
+    if error is None:
+        return f"Azure Quantum job {details.id} ended {plain(details.status)}"
+    return f"Azure Quantum job {details.id} {plain(details.status)}: {error.code}: {error.message}"
+
+
+class AzureExecutor:
+    """Runs workloads on Azure Quantum targets (``BackendSpec.device`` is the target id)."""
+
+    def __init__(self, credentials: Mapping[str, str]) -> None:
+        self._credentials = dict(credentials)
+        self._backends: dict[str, Any] = {}
+
+    @cached_property
+    def workspace(self) -> Any:
+        """The workspace from a connection string (its key, no ARM call), else from a resource
+        id and location with the standard Azure identity chain (environment, managed
+        identity, CLI), which reads the workspace's endpoint from ARM once."""
+        from azure.quantum import Workspace  # noqa: PLC0415 - the SDK loads on first use
+
+        connection_string = self._credentials.get("AZURE_QUANTUM_CONNECTION_STRING")
+        if connection_string:
+            return Workspace.from_connection_string(connection_string)
+        resource_id = self._credentials.get("AZURE_QUANTUM_RESOURCE_ID")
+        location = self._credentials.get("AZURE_QUANTUM_LOCATION")
+        if resource_id and location:
+            from azure.identity import DefaultAzureCredential  # noqa: PLC0415
+
+            return Workspace(
+                resource_id=resource_id, location=location, credential=DefaultAzureCredential()
+            )
+        raise ProviderError(
+            "Azure Quantum needs AZURE_QUANTUM_CONNECTION_STRING, or AZURE_QUANTUM_RESOURCE_ID "
+            "with AZURE_QUANTUM_LOCATION",
+            retryable=False,
+        )
+
+    @cached_property
+    def provider(self) -> Any:
+        from azure.quantum.qiskit import AzureQuantumProvider  # noqa: PLC0415
+
+        return AzureQuantumProvider(self.workspace)
+
+    def submit(self, job: JobSpec) -> str:
+        job_id = job_id_for(job)
+        with provider_errors():
+            if self._existing(job_id) is not None:
+                return job_id
+            backend = BACKENDS[job.backend_id]
+            target = self._target(backend)
+            if target is None:
+                raise ProviderError(f"{backend.device} is not a target of this Azure Quantum "
+                                    "workspace", retryable=False)  # fmt: skip
+            _, encode = self._format(backend)
+            target.submit(
+                encode(self._executed(job)),
+                name=f"{job.workload_id} ({job.run_id})",
+                shots=job.shots,
+                job_id=job_id,
+                # A fresh blob per attempt: an earlier attempt may have uploaded its input and
+                # then failed to create the job, and input blobs are never overwritten.
+                blob_name=f"inputData-{uuid.uuid4().hex}",
+                metadata={"run_id": job.run_id, "workload_id": job.workload_id},
+            )
+        return job_id
+
+    def poll(self, provider_job_id: str) -> JobState:
+        with provider_errors():
+            status = plain(self.workspace.get_job(provider_job_id).details.status)
+        return JOB_STATES.get(status, "running")
+
+    def result(self, job: JobSpec, provider_job_id: str) -> WorkloadResult:
+        from azure.quantum.qiskit.job import AzureQuantumJob  # noqa: PLC0415
+
+        with provider_errors():
+            azure_job = self.workspace.get_job(provider_job_id)
+            details = azure_job.details
+            evidence = self.calibration(job.backend_id) | {
+                "job_id": provider_job_id,
+                "job_status": plain(details.status),
+                "begin_execution_time": rfc3339(details.begin_execution_time),
+                "end_execution_time": rfc3339(details.end_execution_time),
+                "cost_estimate": (
+                    details.cost_estimate.as_dict() if details.cost_estimate is not None else None
+                ),
+            }
+            if JOB_STATES.get(plain(details.status)) != "done":
+                return self._failed(job, provider_job_id, failure_text(details), evidence)
+            backend = self._backend(BACKENDS[job.backend_id])
+            counts = AzureQuantumJob(backend, azure_job).result().get_counts()
+            # The evidence is the circuit the target received, read back from the input blob.
+            executed = qasm2.loads(azure_job.download_data(details.input_data_uri).decode())
+        milliseconds = execution_ms(details)
+        return hardware_result(
+            job,
+            {bits: int(count) for bits, count in counts.items()},
+            executed,
+            execution_time_ms=milliseconds,
+            timing_source="provider" if milliseconds is not None else "wall_clock",
+            provider_job_id=provider_job_id,
+            calibration=evidence,
+        )
+
+    def calibration(self, backend_id: str) -> dict[str, Any]:
+        """What Azure publishes about the target (no gate-level calibration): availability
+        and average queue time, stamped with the time they were read."""
+        backend = BACKENDS[backend_id]
+        with provider_errors():
+            target = self._target(backend)
+        return {
+            "source": "azure-quantum providerStatus",
+            "target": backend.device,
+            "provider": target.provider_id if target is not None else None,
+            "availability": plain(target.current_availability) if target is not None else None,
+            "average_queue_time_s": target.average_queue_time if target is not None else None,
+            "timestamp": format_time(now()),
+        }
+
+    def cancel(self, provider_job_id: str) -> None:
+        """Cancel a job still in the queue or running; a finished one is left as it is (the
+        service refuses to cancel it)."""
+        with provider_errors():
+            azure_job = self.workspace.get_job(provider_job_id)
+            if JOB_STATES.get(plain(azure_job.details.status)) not in FINISHED_STATES:
+                self.workspace.cancel_job(azure_job)
+
+    def status(self, backend: BackendSpec) -> BackendStatus:
+        with provider_errors():
+            target = self._target(backend)
+        if target is None:
+            return BackendStatus(
+                "offline", detail=f"{backend.device} is not a target of this workspace"
+            )
+        availability = plain(target.current_availability)
+        return BackendStatus(
+            AVAILABILITY.get(availability, "offline"),
+            detail=f"{availability}; average queue time {target.average_queue_time} s",
+        )
+
+    def _existing(self, job_id: str) -> Any:
+        try:
+            return self.workspace.get_job(job_id)
+        except ResourceNotFoundError:
+            return None
+
+    def _target(self, backend: BackendSpec) -> Any:
+        """The workspace's SDK target for the device, or None if the workspace lacks it."""
+        from azure.quantum.target import Target  # noqa: PLC0415
+
+        found = self.workspace.get_targets(name=backend.device)
+        return found if isinstance(found, Target) else None
+
+    def _format(self, backend: BackendSpec) -> tuple[str, Callable[[QuantumCircuit], str]]:
+        provider_id = str(backend.device).split(".", 1)[0]
+        if provider_id not in INPUT_FORMATS:
+            raise ProviderError(f"No circuit encoding for Azure provider {provider_id!r}",
+                                retryable=False)  # fmt: skip
+        return INPUT_FORMATS[provider_id]
+
+    def _backend(self, backend: BackendSpec) -> Any:
+        """The Qiskit backend for the device in the format we submit (cached per target)."""
+        if backend.id not in self._backends:
+            input_format, _ = self._format(backend)
+            self._backends[backend.id] = self.provider.get_backend(
+                backend.device, input_data_format=input_format
+            )
+        return self._backends[backend.id]
+
+    def _executed(self, job: JobSpec) -> QuantumCircuit:
+        """The logical circuit transpiled to the target's gate set, seeded by the run."""
+        backend = self._backend(BACKENDS[job.backend_id])
+        seed = derive_seeds(job.seed, job.workload_id).transpile
+        manager = generate_preset_pass_manager(TRANSPILE_LEVEL, backend=backend,
+                                               seed_transpiler=seed)  # fmt: skip
+        return manager.run(logical_circuit(job.workload_id))
+
+    @staticmethod
+    def _failed(
+        job: JobSpec, provider_job_id: str, error: str, evidence: dict[str, Any]
+    ) -> WorkloadResult:
+        spec = WORKLOADS[job.workload_id]
+        result = WorkloadResult.failure(spec.id, spec.type, spec.qubits, error)
+        result.provider_job_id = provider_job_id
+        result.calibration = evidence
+        return result
