@@ -1,0 +1,349 @@
+"""Amazon Braket: workloads run as quantum tasks on the device's ARN, results come from S3.
+
+``submit`` sends ``CreateQuantumTask`` with a ``clientToken`` derived from the job's
+idempotency key, so a re-delivered submit gets the task ARN of the first one back instead of
+paying for a second task. ``poll`` asks ``GetQuantumTask`` once (beyond botocore's few quick
+retries) and leaves retrying to the job layer, which counts every retry against its attempt
+limit. Sessions are built from the
+credentials mapping on first use (one braket client per region: a device answers only in its
+own region), never from a rewritten process environment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Protocol
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+from braket.aws import AwsDevice, AwsQuantumTask, AwsSession
+from braket.aws.queue_information import QueueType
+from braket.circuits import Circuit
+from braket.circuits.serialization import IRType
+from braket.devices import Device
+from braket.ir.openqasm import Program
+from braket.tasks import GateModelQuantumTaskResult, QuantumTask
+
+from bench_common.catalogue import BACKENDS, WORKLOADS, BackendSpec
+from bench_common.results import WorkloadResult
+from bench_workers.executors import braket_results
+from bench_workers.executors.base import BackendStatus, JobSpec, JobState, ProviderError
+from bench_workers.hardware import hardware_result
+
+TASK_STATES: Mapping[str, JobState] = MappingProxyType({
+    "CREATED": "queued",
+    "QUEUED": "queued",
+    "RUNNING": "running",
+    "COMPLETED": "done",
+    "FAILED": "failed",
+    "CANCELLING": "failed",
+    "CANCELLED": "failed",
+})  # fmt: skip
+"""Braket quantum task status → the executor protocol's job state."""
+
+DEVICE_STATUSES: Mapping[str, BackendStatus] = MappingProxyType({
+    "ONLINE": BackendStatus("online"),
+    "AVAILABLE": BackendStatus("online"),
+    "OFFLINE": BackendStatus("offline"),
+    "PAUSED": BackendStatus("offline", detail="paused by the provider"),
+    "RETIRED": BackendStatus("retired"),
+})  # fmt: skip
+"""Braket device status (``AVAILABLE`` is a local simulator's) → backend status."""
+
+RETRYABLE_CODES = frozenset({
+    "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded",
+    "SlowDown", "InternalServiceException", "InternalError", "ServiceUnavailable",
+})  # fmt: skip
+"""Error codes worth retrying whatever their HTTP status (S3 throttles with 503 ``SlowDown``)."""
+
+TRANSIENT_ERRORS = (
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    ConnectionClosedError,
+)
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=10, read_timeout=60
+)
+"""A few quick retries inside botocore; longer outages are the job layer's backoff."""
+DEFAULT_S3_PREFIX = "qcos-bench"
+QUEUE_DEPTH_CAP = 4000
+"""Braket reports deeper task queues as ``">4000"``."""
+
+
+def provider_error(exc: ClientError) -> ProviderError:
+    """An AWS error as a ``ProviderError``: throttling and 5xx are retryable, other 4xx not."""
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code", "Unknown"))
+    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    retryable = status >= 500 or code in RETRYABLE_CODES
+    return ProviderError(
+        f"Braket {exc.operation_name} failed: {code}: {error.get('Message', '')}",
+        retryable=retryable,
+    )
+
+
+@contextmanager
+def aws_errors() -> Iterator[None]:
+    """Translate botocore's errors into ``ProviderError`` for the job layer."""
+    try:
+        yield
+    except ClientError as exc:
+        raise provider_error(exc) from exc
+    except TRANSIENT_ERRORS as exc:
+        raise ProviderError(f"Braket unreachable: {type(exc).__name__}: {exc}") from exc
+
+
+def client_token(job: JobSpec) -> str:
+    """Braket's idempotency token (at most 64 characters) for one workload of one run."""
+    return hashlib.sha256(job.idempotency_key.encode()).hexdigest()
+
+
+def region_of(arn: str) -> str:
+    """The region field of an ARN (empty for Braket's region-less simulators)."""
+    return arn.split(":")[3]
+
+
+def boto_session(credentials: Mapping[str, str], region: str | None) -> boto3.Session:
+    """A boto3 session from explicit keys, else from the named profile."""
+    keys = credentials.get("AWS_ACCESS_KEY_ID")
+    return boto3.Session(
+        aws_access_key_id=keys or None,
+        aws_secret_access_key=credentials.get("AWS_SECRET_ACCESS_KEY") if keys else None,
+        aws_session_token=credentials.get("AWS_SESSION_TOKEN") if keys else None,
+        profile_name=None if keys else credentials.get("AWS_PROFILE") or None,
+        region_name=region,
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A finished task: its Braket status, the failure reason, the result if it completed."""
+
+    status: str
+    failure_reason: str | None
+    result: GateModelQuantumTaskResult | None
+
+
+class TaskRunner(Protocol):
+    """Where tasks run: Braket in AWS, or a local simulator in this process."""
+
+    def create(self, job: JobSpec, device_arn: str, submitted: Circuit) -> str: ...
+
+    def state(self, task_id: str) -> str: ...
+
+    def outcome(self, task_id: str) -> Outcome: ...
+
+    def cancel(self, task_id: str) -> None: ...
+
+    def device(self, device_arn: str) -> Device: ...
+
+    def queue_depth(self, device: Device) -> int | None: ...
+
+
+class AwsTasks:
+    """Quantum tasks in the AWS account the credentials name."""
+
+    def __init__(self, credentials: Mapping[str, str]) -> None:
+        self._credentials = dict(credentials)
+        self._sessions: dict[str, AwsSession] = {}
+
+    def session(self, region: str) -> AwsSession:
+        """This region's session (a device and its tasks answer only in their own region)."""
+        env = self._credentials
+        region = region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", "")
+        if region not in self._sessions:
+            boto = boto_session(env, region or None)
+            client = boto.client("braket", config=CLIENT_CONFIG)
+            self._sessions[region] = AwsSession(boto_session=boto, braket_client=client)
+        return self._sessions[region]
+
+    def braket_client(self, region: str) -> Any:
+        """This region's braket client, shared by every call (and by a test's stubber)."""
+        return self.session(region).braket_client
+
+    def destination(self, job: JobSpec) -> tuple[str, str]:
+        """The S3 bucket and key prefix of a run's results (one folder per run)."""
+        bucket = self._credentials.get("BENCH_BRAKET_S3_BUCKET")
+        if not bucket:
+            raise ProviderError("BENCH_BRAKET_S3_BUCKET is not set", retryable=False)
+        prefix = (self._credentials.get("BENCH_BRAKET_S3_PREFIX") or DEFAULT_S3_PREFIX).strip("/")
+        return bucket, f"{prefix}/{job.run_id}" if prefix else job.run_id
+
+    def create(self, job: JobSpec, device_arn: str, submitted: Circuit) -> str:
+        bucket, prefix = self.destination(job)
+        action: Program = submitted.to_ir(ir_type=IRType.OPENQASM)
+        with aws_errors():
+            arn: str = self.session(region_of(device_arn)).create_quantum_task(
+                clientToken=client_token(job),
+                deviceArn=device_arn,
+                outputS3Bucket=bucket,
+                outputS3KeyPrefix=prefix,
+                shots=job.shots,
+                action=action.json(),
+            )
+        return arn
+
+    def state(self, task_id: str) -> str:
+        with aws_errors():
+            response = self.braket_client(region_of(task_id)).get_quantum_task(
+                quantumTaskArn=task_id
+            )
+        return str(response["status"])
+
+    def outcome(self, task_id: str) -> Outcome:
+        task = AwsQuantumTask(task_id, aws_session=self.session(region_of(task_id)), quiet=True)
+        with aws_errors():
+            metadata = task.metadata()
+            status = str(metadata["status"])
+            if status != "COMPLETED":
+                return Outcome(status, metadata.get("failureReason"), None)
+            return Outcome(status, None, task.result())
+
+    def cancel(self, task_id: str) -> None:
+        """Cancel the task; Braket's ``ConflictException`` means it has already finished."""
+        with aws_errors():
+            try:
+                self.braket_client(region_of(task_id)).cancel_quantum_task(quantumTaskArn=task_id)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ConflictException":
+                    raise
+
+    def device(self, device_arn: str) -> Device:
+        with aws_errors():
+            return AwsDevice(device_arn, aws_session=self.session(region_of(device_arn)))
+
+    def queue_depth(self, device: Device) -> int | None:
+        """Tasks waiting in the device's normal queue, capped where Braket caps it."""
+        with aws_errors():
+            waiting = device.queue_depth().quantum_tasks.get(QueueType.NORMAL)
+        if waiting is None:
+            return None
+        return QUEUE_DEPTH_CAP if str(waiting).startswith(">") else int(waiting)
+
+
+class LocalTasks:
+    """Tasks run synchronously on a Braket local simulator, e.g. ``LocalSimulator()``.
+
+    Exercises the same conversion and result path as AWS without an account; task ids live
+    only in this process.
+    """
+
+    def __init__(self, device: Device) -> None:
+        self._device = device
+        self._tasks: dict[str, QuantumTask] = {}
+
+    def create(self, job: JobSpec, device_arn: str, submitted: Circuit) -> str:
+        task = self._device.run(submitted, shots=job.shots)
+        self._tasks[task.id] = task
+        return str(task.id)
+
+    def _task(self, task_id: str) -> QuantumTask:
+        if task_id not in self._tasks:
+            raise ProviderError(f"Unknown local task {task_id}", retryable=False)
+        return self._tasks[task_id]
+
+    def state(self, task_id: str) -> str:
+        return str(self._task(task_id).state())
+
+    def outcome(self, task_id: str) -> Outcome:
+        return Outcome("COMPLETED", None, self._task(task_id).result())
+
+    def cancel(self, task_id: str) -> None:
+        self._tasks.pop(task_id, None)
+
+    def device(self, device_arn: str) -> Device:
+        return self._device
+
+    def queue_depth(self, device: Device) -> int | None:
+        return 0
+
+
+class BraketExecutor:
+    """The executor protocol on Amazon Braket (or on ``local_device`` when one is given)."""
+
+    def __init__(
+        self, credentials: Mapping[str, str], *, local_device: Device | None = None
+    ) -> None:
+        self.tasks: TaskRunner = (
+            AwsTasks(credentials) if local_device is None else LocalTasks(local_device)
+        )
+
+    def submit(self, job: JobSpec) -> str:
+        """Create the task; a workload wider than the device fails here, before any charge."""
+        backend, spec = BACKENDS[job.backend_id], WORKLOADS[job.workload_id]
+        arn = device_arn(backend)
+        if spec.qubits > backend.qubits:
+            raise ProviderError(
+                f"{spec.id} needs {spec.qubits} qubits; {backend.id} has {backend.qubits}",
+                retryable=False,
+            )
+        return self.tasks.create(job, arn, braket_results.program(job.workload_id))
+
+    def poll(self, provider_job_id: str) -> JobState:
+        status = self.tasks.state(provider_job_id)
+        if status not in TASK_STATES:
+            raise ProviderError(f"Unknown Braket task status {status!r}", retryable=False)
+        return TASK_STATES[status]
+
+    def result(self, job: JobSpec, provider_job_id: str) -> WorkloadResult:
+        """The report row; a failed or cancelled task gives a failed row with Braket's reason."""
+        outcome = self.tasks.outcome(provider_job_id)
+        if outcome.result is None:
+            spec = WORKLOADS[job.workload_id]
+            reason = outcome.failure_reason or "no reason given"
+            failed = WorkloadResult.failure(
+                spec.id, spec.type, spec.qubits, f"Braket task {outcome.status}: {reason}"
+            )
+            failed.provider_job_id = provider_job_id
+            return failed
+        submitted = braket_results.program(job.workload_id)
+        execution_time_ms, source = braket_results.timing(outcome.result)
+        return hardware_result(
+            job,
+            braket_results.qiskit_counts(submitted, outcome.result),
+            braket_results.executed_circuit(submitted),
+            execution_time_ms=execution_time_ms,
+            timing_source=source,
+            provider_job_id=provider_job_id,
+            calibration=self.calibration(job.backend_id),
+        )
+
+    def calibration(self, backend_id: str) -> dict[str, Any]:
+        """The device's published figures, named by its ARN (a local simulator by its name)."""
+        device = self.tasks.device(device_arn(BACKENDS[backend_id]))
+        return braket_results.calibration(getattr(device, "arn", device.name), device.properties)
+
+    def cancel(self, provider_job_id: str) -> None:
+        self.tasks.cancel(provider_job_id)
+
+    def status(self, backend: BackendSpec) -> BackendStatus:
+        if backend.retired:
+            return BackendStatus("retired", detail="retired on Amazon Braket")
+        device = self.tasks.device(device_arn(backend))
+        known = DEVICE_STATUSES.get(str(device.status))
+        if known is None:
+            return BackendStatus("offline", detail=f"Braket status {device.status}")
+        if known.status != "online":
+            return known
+        return BackendStatus("online", queue_depth=self.tasks.queue_depth(device))
+
+
+def device_arn(backend: BackendSpec) -> str:
+    """The backend's ARN; retired devices refuse work for good."""
+    if backend.retired:
+        raise ProviderError(f"{backend.id}: device retired on Amazon Braket", retryable=False)
+    if backend.provider != "braket" or backend.device is None:
+        raise ProviderError(f"{backend.id} is not a Braket device", retryable=False)
+    return backend.device
