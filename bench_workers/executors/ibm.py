@@ -1,0 +1,232 @@
+"""IBM Quantum execution through Qiskit Runtime: ``SamplerV2`` on an ISA-transpiled circuit.
+
+The ``QiskitRuntimeService`` is built on first use, never at import or construction, because
+workers fork after importing executors. Submission is idempotent: every job carries the
+workload's idempotency key as a job tag, and a re-delivered submit returns the job already
+tagged with it instead of paying for a second one.
+
+Local mode (``SamplerV2(mode=<fake backend>)``, the SDK's own offline path) has no server to
+look jobs up on, so this executor keeps local jobs by id, and by idempotency key, for the
+life of the process; local jobs finish within ``submit``.
+
+Timing is the provider's: the execution spans of the result, else the job's
+``usage.quantum_seconds``; wall clock only when the provider reports neither (local mode).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, TypeAlias
+
+from qiskit import QuantumCircuit
+from qiskit.transpiler import generate_preset_pass_manager
+from qiskit_ibm_runtime import IBMBackend, QiskitRuntimeService, RuntimeJobV2, SamplerV2
+from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
+
+from bench_common.catalogue import BACKENDS, BackendSpec
+from bench_common.results import TimingSource, WorkloadResult
+from bench_common.timeutil import now
+from bench_workers.executors.base import (
+    FINISHED_STATES,
+    BackendStatus,
+    JobSpec,
+    JobState,
+    ProviderError,
+)
+from bench_workers.executors.ibm_calibration import gate_uses, snapshot
+from bench_workers.executors.ibm_errors import provider_errors
+from bench_workers.hardware import hardware_result, logical_circuit
+from bench_workers.simulator import derive_seeds
+
+CHANNEL = "ibm_quantum_platform"
+OPTIMIZATION_LEVEL = 1
+LOCAL_PREFIX = "local-"
+
+JOB_STATES: Mapping[str, JobState] = MappingProxyType({
+    "INITIALIZING": "queued",
+    "QUEUED": "queued",
+    "VALIDATING": "queued",
+    "RUNNING": "running",
+    "DONE": "done",
+    "ERROR": "failed",
+    "CANCELLED": "failed",
+})  # fmt: skip
+"""Runtime job statuses (strings from the service, ``JobStatus`` names locally) → ours."""
+
+Device: TypeAlias = IBMBackend | FakeBackendV2
+"""A service backend, or a fake one (which ``SamplerV2`` runs in local mode)."""
+BackendLookup = Callable[[str], Device]
+
+
+@dataclass
+class _LocalJob:
+    job: Any
+    """A local-mode primitive job (``qiskit.primitives.PrimitiveJob``)."""
+    executed: QuantumCircuit
+    wall_seconds: float
+
+
+def _status_name(status: object) -> str:
+    """``JobStatus.DONE`` and ``"DONE"`` alike become ``"DONE"``."""
+    return str(getattr(status, "name", status)).upper()
+
+
+class IBMExecutor:
+    """An ``Executor`` for the ``ibm`` provider; ``backends`` replaces ``service.backend``
+    (a fake backend from ``qiskit_ibm_runtime.fake_provider`` selects local mode)."""
+
+    def __init__(
+        self, credentials: Mapping[str, str], backends: BackendLookup | None = None
+    ) -> None:
+        self._credentials = dict(credentials)
+        self._lookup = backends
+        self._service: QiskitRuntimeService | None = None
+        self._local: dict[str, _LocalJob] = {}
+        self._local_by_key: dict[str, str] = {}
+
+    @property
+    def service(self) -> QiskitRuntimeService:
+        if self._service is None:
+            with provider_errors():
+                self._service = QiskitRuntimeService(
+                    channel=CHANNEL,
+                    token=self._credentials.get("QISKIT_IBM_TOKEN"),
+                    instance=self._credentials.get("QISKIT_IBM_INSTANCE") or None,
+                )
+        return self._service
+
+    def backend(self, backend_id: str) -> Device:
+        """The IBM backend a catalogue entry names (aliases resolve to their device)."""
+        device = BACKENDS[backend_id].device or backend_id
+        with provider_errors(f"IBM backend {device}"):
+            if self._lookup is not None:
+                return self._lookup(device)
+            backend: IBMBackend = self.service.backend(device)
+            return backend
+
+    def submit(self, job: JobSpec) -> str:
+        key = job.idempotency_key
+        if key in self._local_by_key:
+            return self._local_by_key[key]
+        backend = self.backend(job.backend_id)
+        local = not isinstance(backend, IBMBackend)
+        if not local:
+            with provider_errors():
+                existing = self.service.jobs(job_tags=[key], limit=1)
+            if existing:
+                return str(existing[0].job_id())
+        sampler = SamplerV2(mode=backend)
+        if not local:
+            sampler.options.environment.job_tags = [key]
+        isa = self._isa(job, backend)
+        started = time.perf_counter()
+        with provider_errors():
+            running = sampler.run([isa], shots=job.shots)
+            if not local:
+                return str(running.job_id())
+            running.result()
+        job_id = f"{LOCAL_PREFIX}{running.job_id()}"
+        self._local[job_id] = _LocalJob(running, isa, time.perf_counter() - started)
+        self._local_by_key[key] = job_id
+        return job_id
+
+    def poll(self, provider_job_id: str) -> JobState:
+        running = self._job(provider_job_id)
+        with provider_errors():
+            name = _status_name(running.status())
+        if name not in JOB_STATES:
+            raise ProviderError(f"IBM job {provider_job_id} has unknown status {name}")
+        return JOB_STATES[name]
+
+    def result(self, job: JobSpec, provider_job_id: str) -> WorkloadResult:
+        running = self._job(provider_job_id)
+        with provider_errors():
+            outcome = running.result()
+        backend = self.backend(job.backend_id)
+        executed = self._sent(provider_job_id, running)
+        milliseconds, source = self._timing(provider_job_id, running, outcome)
+        with provider_errors():
+            used = snapshot(backend, gate_uses(executed))
+        return hardware_result(
+            job,
+            outcome[0].join_data().get_counts(),
+            executed,
+            execution_time_ms=milliseconds,
+            timing_source=source,
+            provider_job_id=provider_job_id,
+            calibration=used,
+        )
+
+    def calibration(self, backend_id: str) -> dict[str, Any]:
+        with provider_errors():
+            return snapshot(self.backend(backend_id))
+
+    def cancel(self, provider_job_id: str) -> None:
+        if self._local.pop(provider_job_id, None) is not None:
+            return
+        if self.poll(provider_job_id) not in FINISHED_STATES:
+            with provider_errors():
+                self._job(provider_job_id).cancel()
+
+    def status(self, backend: BackendSpec) -> BackendStatus:
+        device = self.backend(backend.id)
+        with provider_errors():
+            reported = device.status()
+        return BackendStatus(
+            "online" if reported.operational else "offline",
+            queue_depth=int(reported.pending_jobs),
+            detail=reported.status_msg or None,
+        )
+
+    def _job(self, provider_job_id: str) -> Any:
+        """The local job, or the service's ``RuntimeJobV2``."""
+        if provider_job_id in self._local:
+            return self._local[provider_job_id].job
+        if provider_job_id.startswith(LOCAL_PREFIX):
+            raise ProviderError(
+                f"Local IBM job {provider_job_id} is not known to this process", retryable=False
+            )
+        with provider_errors():
+            found: RuntimeJobV2 = self.service.job(provider_job_id)
+        return found
+
+    def _sent(self, provider_job_id: str, running: Any) -> QuantumCircuit:
+        """The ISA circuit the job ran, as the service recorded it in the job's inputs (a
+        re-transpile could differ: level-1 layout follows calibration, which changes while
+        a job waits in the queue)."""
+        if provider_job_id in self._local:
+            return self._local[provider_job_id].executed
+        with provider_errors():
+            circuit: QuantumCircuit = running.inputs["pubs"][0][0]
+        return circuit
+
+    @staticmethod
+    def _isa(job: JobSpec, backend: Device) -> QuantumCircuit:
+        """The ISA circuit for the backend, with the transpile seed derived from the run's."""
+        manager = generate_preset_pass_manager(
+            optimization_level=OPTIMIZATION_LEVEL,
+            backend=backend,
+            seed_transpiler=derive_seeds(job.seed, job.workload_id).transpile,
+        )
+        executed: QuantumCircuit = manager.run(logical_circuit(job.workload_id))
+        return executed
+
+    def _timing(
+        self, provider_job_id: str, running: Any, outcome: Any
+    ) -> tuple[float, TimingSource]:
+        """Milliseconds the device spent on the job, and who measured them."""
+        spans = outcome.metadata.get("execution", {}).get("execution_spans")
+        if spans is not None and len(spans):
+            return spans.duration * 1000.0, "provider"
+        if provider_job_id in self._local:
+            return self._local[provider_job_id].wall_seconds * 1000.0, "wall_clock"
+        with provider_errors():
+            usage = running.metrics().get("usage", {})
+        seconds = usage.get("quantum_seconds")
+        if seconds is not None:
+            return float(seconds) * 1000.0, "provider"
+        waited = now() - running.creation_date
+        return waited.total_seconds() * 1000.0, "wall_clock"

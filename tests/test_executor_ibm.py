@@ -1,0 +1,231 @@
+"""The IBM executor against the real ``qiskit_ibm_runtime``: local mode on fake backends, and
+``QiskitRuntimeService`` talking HTTP to a played IBM Quantum Platform (``played_ibm``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import responses
+from played_ibm import CREDENTIALS, QUANTUM_SECONDS, SPAN_SECONDS, PlayedIBM
+from qiskit import qasm3
+from qiskit_ibm_runtime import RuntimeDecoder
+from qiskit_ibm_runtime.fake_provider import FakeBrisbane, FakeTorino
+from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
+from requests.exceptions import ConnectionError as RequestsConnectionError
+
+from bench_common.catalogue import BACKENDS
+from bench_common.evidence.canonical import canonicalize
+from bench_common.runtime import Runtime
+from bench_common.settings import Settings
+from bench_common.timeutil import format_time
+from bench_workers import executors, jobs
+from bench_workers.executors import JobSpec, ProviderError
+from bench_workers.executors.ibm import IBMExecutor
+from bench_workers.submission import prepare_run
+
+SHOTS = 1000
+SNAPSHOT_TIME = "2025-02-26T19:33:06.000000Z"
+"""``last_update_date`` of FakeBrisbane's calibration snapshot, in UTC."""
+
+
+@pytest.fixture
+def played() -> Iterator[PlayedIBM]:
+    service = PlayedIBM()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        service.play(mock)
+        yield service
+
+
+@pytest.mark.parametrize(
+    ("backend_id", "fake", "workload_ids"),
+    [
+        ("ibm_brisbane", FakeBrisbane(), ("bell_state", "ghz_5q")),
+        ("ibm_torino", FakeTorino(), ("ghz_5q",)),
+    ],
+    ids=["eagle", "heron"],
+)
+def test_local_mode_runs_workloads_on_fake_backends(
+    backend_id: str, fake: FakeBackendV2, workload_ids: tuple[str, ...]
+) -> None:
+    """Local mode simulates the whole device's noise model, a few seconds per job on Eagle
+    and several times that on Heron, hence one workload there."""
+    executor = IBMExecutor({}, backends={BACKENDS[backend_id].device: fake}.__getitem__)
+    for workload_id in workload_ids:
+        job = JobSpec(f"local-{backend_id}", workload_id, backend_id, SHOTS, 11)
+        job_id = executor.submit(job)
+        assert executor.submit(job) == job_id
+        assert executor.poll(job_id) == "done"
+        result = executor.result(job, job_id)
+        assert sum(result.counts.values()) == SHOTS
+        assert result.fidelity is not None and result.fidelity > 0.5
+        assert result.timing_source == "wall_clock"
+        assert result.execution_time_ms is not None and result.execution_time_ms > 0
+        assert result.calibration["timestamp"] == format_time(fake.properties().last_update_date)
+        assert result.calibration["device"] == fake.name
+        assert len(result.calibration["qubits"]) == result.qubits
+        assert result.two_qubit_gate_count == result.qubits - 1
+        canonicalize(result.to_dict())
+        canonicalize(result.report_entry())
+
+
+def test_played_service_job_reports_the_provider_spans(played: PlayedIBM) -> None:
+    executor = IBMExecutor(CREDENTIALS)
+    job = JobSpec("played-run", "ghz_5q", "ibm_brisbane", SHOTS, 5)
+    job_id = executor.submit(job)
+    sent = played.jobs[job_id]
+    assert sent.backend == "ibm_brisbane"
+    assert sent.tags == [job.idempotency_key]
+    seen = []
+    for status in ("Queued", "Running", "Completed"):
+        sent.status = status
+        seen.append(executor.poll(job_id))
+    assert seen == ["queued", "running", "done"]
+    result = executor.result(job, job_id)
+    assert result.timing_source == "provider"
+    assert result.execution_time_ms == pytest.approx(SPAN_SECONDS * 1000)
+    assert result.provider_job_id == job_id
+    assert sum(result.counts.values()) == SHOTS
+    assert result.fidelity is not None and result.fidelity > 0.8
+    received = json.loads(json.dumps(sent.params), cls=RuntimeDecoder)["pubs"][0][0]
+    assert result.executed_qasm3 == qasm3.dumps(received)
+    assert result.calibration["timestamp"] == SNAPSHOT_TIME
+    assert sorted(result.calibration["gates"]) == ["ecr", "rz", "sx"]
+    canonicalize(result.to_dict())
+
+
+def test_played_job_without_spans_is_timed_by_its_metrics(played: PlayedIBM) -> None:
+    played.spans = False
+    executor = IBMExecutor(CREDENTIALS)
+    job = JobSpec("metrics-run", "bell_state", "ibm_brisbane", SHOTS, 5)
+    job_id = executor.submit(job)
+    played.jobs[job_id].status = "Completed"
+    result = executor.result(job, job_id)
+    assert (result.timing_source, result.execution_time_ms) == ("provider", QUANTUM_SECONDS * 1e3)
+
+
+@pytest.mark.parametrize(
+    ("played_status", "state"), [("Failed", "failed"), ("Cancelled", "failed")]
+)
+def test_played_job_endings_map_to_failed(
+    played: PlayedIBM, played_status: str, state: str
+) -> None:
+    executor = IBMExecutor(CREDENTIALS)
+    job_id = executor.submit(JobSpec("ending-run", "bell_state", "ibm_brisbane", SHOTS, 5))
+    played.jobs[job_id].status = played_status
+    assert executor.poll(job_id) == state
+
+
+def test_redelivered_submit_creates_one_provider_job(played: PlayedIBM) -> None:
+    job = JobSpec("redelivered-run", "bell_state", "ibm_brisbane", SHOTS, 5)
+    first = IBMExecutor(CREDENTIALS).submit(job)
+    again = IBMExecutor(CREDENTIALS).submit(job)
+    assert again == first
+    assert played.created == 1
+
+
+def test_backend_status_and_unknown_backend(played: PlayedIBM) -> None:
+    executor = IBMExecutor(CREDENTIALS)
+    status = executor.status(BACKENDS["ibm_brisbane"])
+    assert (status.status, status.queue_depth) == ("online", 7)
+    with pytest.raises(ProviderError) as refused:
+        executor.status(BACKENDS["ibm_heron"])
+    assert not refused.value.retryable
+    assert "ibm_fez" in str(refused.value)
+
+
+@pytest.mark.parametrize(("http_status", "retryable"), [(400, False), (500, True)])
+def test_token_exchange_failures(played: PlayedIBM, http_status: int, retryable: bool) -> None:
+    played.failures["POST /identity/token"] = http_status
+    with pytest.raises(ProviderError) as failed:
+        IBMExecutor(CREDENTIALS).status(BACKENDS["ibm_brisbane"])
+    assert failed.value.retryable is retryable
+    assert f"Played failure {http_status}" in str(failed.value)
+
+
+def test_cancel_and_device_calibration(played: PlayedIBM) -> None:
+    executor = IBMExecutor(CREDENTIALS)
+    job_id = executor.submit(JobSpec("cancel-run", "bell_state", "ibm_brisbane", SHOTS, 5))
+    executor.cancel(job_id)
+    assert played.jobs[job_id].status == "Cancelled"
+    assert executor.poll(job_id) == "failed"
+    device = executor.calibration("ibm_brisbane")
+    assert (device["timestamp"], device["num_qubits"], len(device["qubits"])) == (
+        SNAPSHOT_TIME,
+        127,
+        127,
+    )
+    canonicalize(device)
+
+
+@pytest.fixture
+def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Runtime:
+    """A real SQLite store and a registry of its own, so the played executor stays here."""
+    monkeypatch.setattr(executors, "_instances", {})
+    return Runtime(Settings.from_env({}, data_dir=tmp_path, provider_env=CREDENTIALS))
+
+
+def _advance(runtime: Runtime, run_id: str, workload_id: str) -> tuple[str | None, int]:
+    """Drive the workload as its task would until it settles; its status and the retries."""
+    retries = 0
+    while True:
+        try:
+            return jobs.advance_workload(runtime, run_id, workload_id), retries
+        except jobs.RetryLaterError:
+            retries += 1
+
+
+def _hardware_run(runtime: Runtime) -> str:
+    request = {"backend_id": "ibm_brisbane", "workloads": ["bell_state"]}
+    run = prepare_run(runtime.settings, "tenant-a", request, runtime.store.backend_statuses())
+    assert (run.execution_mode, run.queue) == ("hardware", "ibm")
+    runtime.store.create_run(run)
+    return run.id
+
+
+@pytest.mark.parametrize(
+    "failure", [503, RequestsConnectionError("played: the read timed out")], ids=["503", "timeout"]
+)
+def test_unavailable_service_fails_the_workload_after_bounded_retries(
+    played: PlayedIBM, runtime: Runtime, failure: int | Exception
+) -> None:
+    played.failures[r"GET /api/v1/jobs/\w+"] = failure
+    run_id = _hardware_run(runtime)
+    status, retries = _advance(runtime, run_id, "bell_state")
+    assert status == "failed"
+    assert retries == jobs.MAX_ATTEMPTS - 2  # the submitting task was the first attempt
+    stored = runtime.store.get_job(run_id, "bell_state")
+    assert stored is not None and stored.result is not None
+    error = stored.result.error or ""
+    assert error.startswith("ProviderError: Failed to retrieve job")
+    assert ("503" in error) if failure == 503 else ("the read timed out" in error)
+    assert played.created == 1
+
+
+@pytest.mark.parametrize("http_status", [401, 403])
+def test_refused_request_fails_the_workload_at_once(
+    played: PlayedIBM, runtime: Runtime, http_status: int
+) -> None:
+    played.failures[r"GET /api/v1/jobs/\w+"] = http_status
+    run_id = _hardware_run(runtime)
+    status, retries = _advance(runtime, run_id, "bell_state")
+    assert (status, retries) == ("failed", 0)
+    stored = runtime.store.get_job(run_id, "bell_state")
+    assert stored is not None and stored.result is not None
+    assert f"Played failure {http_status}" in (stored.result.error or "")
+
+
+def test_job_the_provider_failed_fails_the_workload_with_its_reason(
+    played: PlayedIBM, runtime: Runtime
+) -> None:
+    run_id = _hardware_run(runtime)
+    with pytest.raises(jobs.RetryLaterError):
+        jobs.advance_workload(runtime, run_id, "bell_state")
+    (job,) = played.jobs.values()
+    job.status = "Failed"
+    assert _advance(runtime, run_id, "bell_state") == ("failed", 0)
+    stored = runtime.store.get_job(run_id, "bell_state")
+    assert stored is not None and stored.result is not None
+    assert "Played job failed" in (stored.result.error or "")
