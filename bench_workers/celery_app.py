@@ -67,8 +67,6 @@ def make_app(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_transport_options=broker_options(settings.visibility_timeout),
         result_backend_transport_options={"visibility_timeout": settings.visibility_timeout},
-        worker_send_task_events=True,
-        task_send_sent_event=True,
         beat_schedule={
             "reconcile": {"task": RECONCILE, "schedule": settings.reconcile_interval},
             **{

@@ -42,7 +42,7 @@ def worker_command(
     command = [
         sys.executable, "-m", "celery", "-A", "bench_workers.celery_app", "worker",
         "-Q", ",".join(queues), "-c", str(concurrency), "-n", f"{name}-{os.getpid()}@%h",
-        "-E", "--without-gossip", "--without-mingle", "-l", "INFO",
+        "--without-gossip", "--without-mingle", "-l", "INFO",
     ]  # fmt: skip
     if beat:
         schedule = (state_dir or Path(tempfile.gettempdir())) / "celerybeat-schedule"

@@ -24,7 +24,7 @@ from bench_common.timeutil import format_time
 from bench_workers import executors, jobs
 from bench_workers.executors import JobSpec, ProviderError
 from bench_workers.executors.ibm import IBMExecutor
-from bench_workers.submission import prepare_run
+from bench_workers.submission import SubmissionError, prepare_run
 
 SHOTS = 1000
 SNAPSHOT_TIME = "2025-02-26T19:33:06.000000Z"
@@ -229,3 +229,22 @@ def test_job_the_provider_failed_fails_the_workload_with_its_reason(
     stored = runtime.store.get_job(run_id, "bell_state")
     assert stored is not None and stored.result is not None
     assert "Played job failed" in (stored.result.error or "")
+
+
+def test_status_refresh_stores_what_the_provider_says_and_gates_new_runs(
+    played: PlayedIBM, runtime: Runtime
+) -> None:
+    answers = jobs.refresh_status(runtime, "ibm")
+    assert answers["ibm_brisbane"] == "online"
+    assert answers["ibm_heron"] == "offline"  # the played service has no ibm_fez
+    stored = runtime.store.backend_statuses()
+    assert stored["ibm_brisbane"]["queue_depth"] == 7
+    assert "ibm_fez" in stored["ibm_heron"]["detail"]
+    request = {"backend_id": "ibm_heron", "workloads": ["bell_state"]}
+    with pytest.raises(SubmissionError) as refused:
+        prepare_run(runtime.settings, "tenant-a", request, stored)
+    assert refused.value.code == "BACKEND_UNAVAILABLE"
+
+    played.failures[r"GET /api/v1/backends/\w+/status"] = 503  # the provider is down
+    assert set(jobs.refresh_status(runtime, "ibm").values()) == {"offline"}
+    assert runtime.store.backend_statuses()["ibm_brisbane"]["status"] == "offline"
