@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from itertools import repeat
 from types import MappingProxyType
 from typing import Any
 
@@ -43,15 +42,23 @@ Analyser = Callable[[Counts, int, Mapping[str, Any], np.random.Generator], Analy
 
 
 def tallies(counts: Counts, qubits: int, outcomes: tuple[int, ...]) -> NDArray[np.int64]:
-    """Shots per listed outcome, then all other shots; rejects keys outside the register."""
-    parsed = list(map(int, counts, repeat(16)))
-    if parsed and max(parsed) >> qubits:
-        raise ValueError(f"an outcome does not fit in {qubits} qubits")
+    """Shots per listed outcome, then all other shots.
+
+    Keys must be canonical (as ``hex()`` writes them) and fit in the register; that is
+    checked on the strings, without parsing 100 000 wide integers.
+    """
+    digits = max(1, -(-qubits // 4))
+    top = format((1 << (qubits - 4 * (digits - 1))) - 1, "x")
+    widest = 2 + digits
+    for key in counts:
+        if key[:2] != "0x" or len(key) < 3 or (key[2] == "0" and len(key) > 3):
+            raise ValueError(f"count key {key!r} is not canonical lowercase hex")
+        if len(key) > widest or (len(key) == widest and key[2] > top):
+            raise ValueError(f"outcome {key} does not fit in {qubits} qubits")
     values = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
     if (values < 0).any():
         raise ValueError("negative count")
-    keys = np.array(parsed, dtype=object)
-    hits = [int(values[keys == outcome].sum()) for outcome in outcomes]
+    hits = [int(counts.get(hex(outcome), 0)) for outcome in outcomes]
     return np.array([*hits, int(values.sum()) - sum(hits)], dtype=np.int64)
 
 

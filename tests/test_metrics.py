@@ -108,3 +108,13 @@ def test_outcomes_outside_the_register_are_rejected() -> None:
 def test_no_shots_is_an_error() -> None:
     with pytest.raises(ValueError, match="no shots"):
         analyse_ghz({}, 2, {}, rng())
+
+
+@pytest.mark.parametrize("key", ["0x00", "0X1", "1", "0x", "0xa", "0x10"])
+def test_count_keys_must_be_canonical_hex_within_the_register(key: str) -> None:
+    with pytest.raises(ValueError, match=key):
+        tallies({key: 1, "0x0": 1}, 3, (0, 7))
+
+
+def test_tallies_of_canonical_keys() -> None:
+    assert tallies({"0x7": 3, "0x0": 2, "0x1": 1, "0x4": 5}, 3, (0, 7)).tolist() == [2, 3, 6]
