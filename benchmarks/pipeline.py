@@ -24,7 +24,7 @@ from bench_workers.submission import submit_run
 from benchmarks.timing import median_seconds, row
 
 SMALL_RUN = {"backend_id": "simulator", "workloads": ["bell_state"], "shots": 100, "seed": 1}
-THROUGHPUT_RUNS = 200
+THROUGHPUT_RUNS = 600
 LATENCY_RUNS = 15
 
 
