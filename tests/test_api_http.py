@@ -7,10 +7,15 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import requests
-from api_fixtures import API, A, B, Served
+from api_fixtures import API, A, B, Served, serve
+
+from bench_common.store import SQLiteStore
+from bench_common.timeutil import format_time, now
+from bench_workers.redis_server import RedisServer
 
 RUN_TIMEOUT = 240.0
 
@@ -103,3 +108,40 @@ def test_documents_are_public_and_json(platform_server: Served) -> None:
     assert document.status_code == 200 and document.json()["openapi"].startswith("3.")
     docs = platform_server.get(f"{API}/docs")
     assert docs.status_code == 200 and "text/html" in docs.headers["Content-Type"]
+
+
+def test_offline_device_is_503_backend_unavailable_on_the_wire(tmp_path: Path) -> None:
+    """With IBM credentials configured, a device its pool found offline is refused."""
+    directory = tmp_path / "live"
+    data_dir = directory / "data"
+    data_dir.mkdir(parents=True)
+    SQLiteStore(data_dir / "bench.sqlite3").put_backend_status(
+        "ibm_fez", {"status": "offline", "detail": "maintenance window"}, format_time(now())
+    )
+    served = serve(directory, QISKIT_IBM_TOKEN="not-a-real-token")
+    server = next(served)
+    try:
+        backends = {b["id"]: b for b in server.get(f"{API}/backends", headers=A).json()["backends"]}
+        assert (backends["ibm_fez"]["execution_mode"], backends["ibm_fez"]["status"]) == (
+            "hardware", "offline",
+        )  # fmt: skip
+        answer = server.post(f"{API}/run", headers=A, json={"backend_id": "ibm_fez"})
+        body = error_of(answer, 503, "BACKEND_UNAVAILABLE")
+        assert "maintenance window" in body["message"]
+    finally:
+        served.close()
+    assert SQLiteStore(data_dir / "bench.sqlite3").active_runs() == []
+
+
+def test_broker_down_is_503_service_unavailable_on_the_wire(tmp_path: Path) -> None:
+    with RedisServer(tmp_path / "redis") as redis:
+        served = serve(tmp_path / "api", BENCH_BROKER_URL=redis.url)
+        server = next(served)
+        try:
+            redis.stop()
+            answer = server.post(f"{API}/run", headers=A, json={"backend_id": "simulator"})
+            error_of(answer, 503, "SERVICE_UNAVAILABLE")
+            error_of(server.get(f"{API}/healthz"), 503, "SERVICE_UNAVAILABLE")
+        finally:
+            served.close()
+    assert SQLiteStore(tmp_path / "api" / "data" / "bench.sqlite3").active_runs() == []

@@ -92,6 +92,8 @@ def test_sigkill_of_a_busy_worker_loses_nothing(pipeline: Pipeline) -> None:
     report = pipeline.wait_for_report(run_id, timeout=180)
     verified(pipeline, report)
     assert [w["status"] for w in report["workloads"]] == ["completed", "completed"]
+    assert report["execution_mode"] == "simulated"  # no IBM credentials: the device's model
+    assert report["environment"]["backend_calibration_timestamp"].startswith("20")
     assert store.get_job(run_id, "ghz_100q").attempts == 2
     assert store.count_results(run_id) == 2
     assert pipeline.runtime.ledger.size == 1
