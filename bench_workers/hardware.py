@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from qiskit import QuantumCircuit, qasm3
+from qiskit import QuantumCircuit
 
 from bench_common.catalogue import WORKLOADS
 from bench_common.metrics import ANALYSES
@@ -43,27 +43,11 @@ def hardware_result(
 ) -> WorkloadResult:
     """The report row and evidence of a finished hardware job; ``counts`` as bitstrings."""
     spec = WORKLOADS[job.workload_id]
-    logical = logical_circuit(job.workload_id)
     tallied = hex_counts(counts)
     rng = np.random.default_rng(derive_seeds(job.seed, job.workload_id).bootstrap)
     analysis = ANALYSES[spec.type](tallied, spec.qubits, spec.params, rng)
-    return WorkloadResult(
-        id=spec.id,
-        type=spec.type,
-        qubits=spec.qubits,
-        fidelity=analysis.fidelity,
-        fidelity_ci95=analysis.fidelity_ci95,
-        execution_time_ms=execution_time_ms,
-        timing_source=timing_source,
-        gate_count=workloads.gate_count(logical),
-        depth=workloads.depth(logical),
-        transpiled_gate_count=workloads.gate_count(executed),
-        transpiled_depth=workloads.depth(executed),
-        two_qubit_gate_count=workloads.two_qubit_gate_count(executed),
-        metrics=dict(analysis.metrics),
-        counts=tallied,
-        logical_qasm3=qasm3.dumps(logical),
-        executed_qasm3=qasm3.dumps(executed),
-        provider_job_id=provider_job_id,
-        calibration=calibration,
-    )
+    facts = workloads.CircuitFacts.of(logical_circuit(job.workload_id), executed)
+    return workloads.workload_result(
+        spec, analysis, facts, tallied, execution_time_ms=execution_time_ms,
+        timing_source=timing_source, calibration=calibration, provider_job_id=provider_job_id,
+    )  # fmt: skip

@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from qiskit import QuantumCircuit, qasm3
+from qiskit import QuantumCircuit
 from qiskit.transpiler import StagedPassManager, generate_preset_pass_manager
 
 from bench_common.catalogue import BACKENDS, WORKLOADS
@@ -70,13 +70,7 @@ class Prepared:
     executed: QuantumCircuit
     steps: tuple[Step, ...]
     stim: stim_sampler.StimProgram | None
-    gate_count: int
-    depth: int
-    transpiled_gate_count: int
-    transpiled_depth: int
-    two_qubit_gate_count: int
-    logical_qasm3: str
-    executed_qasm3: str
+    facts: workloads.CircuitFacts
     calibration: dict[str, Any]
 
 
@@ -120,13 +114,7 @@ def prepare(workload_id: str, backend_id: str, transpile_seed: int) -> Prepared:
         executed=executed,
         steps=steps,
         stim=program,
-        gate_count=workloads.gate_count(logical),
-        depth=workloads.depth(logical),
-        transpiled_gate_count=workloads.gate_count(executed),
-        transpiled_depth=workloads.depth(executed),
-        two_qubit_gate_count=workloads.two_qubit_gate_count(executed),
-        logical_qasm3=qasm3.dumps(logical),
-        executed_qasm3=qasm3.dumps(executed),
+        facts=workloads.CircuitFacts.of(logical, executed),
         calibration=calibration,
     )
 
@@ -152,25 +140,10 @@ def execute(workload_id: str, backend_id: str, shots: int, seed: int) -> Workloa
         counts, spec.qubits, spec.params, np.random.default_rng(seeds.bootstrap)
     )
     elapsed_ms = (time.perf_counter() - started) * 1e3
-    return WorkloadResult(
-        id=spec.id,
-        type=spec.type,
-        qubits=spec.qubits,
-        fidelity=analysis.fidelity,
-        fidelity_ci95=analysis.fidelity_ci95,
-        execution_time_ms=elapsed_ms,
-        timing_source="wall_clock",
-        gate_count=prepared.gate_count,
-        depth=prepared.depth,
-        transpiled_gate_count=prepared.transpiled_gate_count,
-        transpiled_depth=prepared.transpiled_depth,
-        two_qubit_gate_count=prepared.two_qubit_gate_count,
-        metrics=dict(analysis.metrics),
-        counts=counts,
-        logical_qasm3=prepared.logical_qasm3,
-        executed_qasm3=prepared.executed_qasm3,
-        calibration=copy.deepcopy(prepared.calibration),
-    )
+    return workloads.workload_result(
+        spec, analysis, prepared.facts, counts, execution_time_ms=elapsed_ms,
+        timing_source="wall_clock", calibration=copy.deepcopy(prepared.calibration),
+    )  # fmt: skip
 
 
 def calibration(backend_id: str) -> dict[str, Any]:

@@ -9,14 +9,18 @@ run executes the identical circuit and their fidelities compare like with like.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
-from qiskit import QuantumCircuit
+from qiskit import QuantumCircuit, qasm3
 from qiskit.circuit import CircuitInstruction
 from qiskit.circuit.library import get_standard_gate_name_mapping
 
 from bench_common.catalogue import WorkloadSpec
+from bench_common.metrics import Analysis
+from bench_common.results import TimingSource, WorkloadResult
 
 UNCOUNTED = frozenset({"barrier", "measure"})
 ONE_QUBIT_CLIFFORDS = ("h", "s", "sdg", "sx", "sxdg", "x", "y", "z")
@@ -83,3 +87,57 @@ def two_qubit_gate_count(circuit: QuantumCircuit) -> int:
 
 def depth(circuit: QuantumCircuit) -> int:
     return int(circuit.depth(_counted))
+
+
+@dataclass(frozen=True)
+class CircuitFacts:
+    """What the report says about a workload's circuits: counts of the logical one, of the
+    executed (transpiled) one, and both as OpenQASM 3 for the evidence."""
+
+    gate_count: int
+    depth: int
+    transpiled_gate_count: int
+    transpiled_depth: int
+    two_qubit_gate_count: int
+    logical_qasm3: str
+    executed_qasm3: str
+
+    @classmethod
+    def of(cls, logical: QuantumCircuit, executed: QuantumCircuit) -> CircuitFacts:
+        return cls(
+            gate_count=gate_count(logical),
+            depth=depth(logical),
+            transpiled_gate_count=gate_count(executed),
+            transpiled_depth=depth(executed),
+            two_qubit_gate_count=two_qubit_gate_count(executed),
+            logical_qasm3=qasm3.dumps(logical),
+            executed_qasm3=qasm3.dumps(executed),
+        )
+
+
+def workload_result(
+    spec: WorkloadSpec,
+    analysis: Analysis,
+    facts: CircuitFacts,
+    counts: dict[str, int],
+    *,
+    execution_time_ms: float | None,
+    timing_source: TimingSource,
+    calibration: dict[str, Any],
+    provider_job_id: str | None = None,
+) -> WorkloadResult:
+    """The report row and evidence of one executed workload, simulated or on hardware."""
+    return WorkloadResult(
+        id=spec.id,
+        type=spec.type,
+        qubits=spec.qubits,
+        fidelity=analysis.fidelity,
+        fidelity_ci95=analysis.fidelity_ci95,
+        execution_time_ms=execution_time_ms,
+        timing_source=timing_source,
+        metrics=dict(analysis.metrics),
+        counts=counts,
+        provider_job_id=provider_job_id,
+        calibration=calibration,
+        **asdict(facts),
+    )
