@@ -36,6 +36,8 @@ def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
 def serve(ctx: click.Context) -> None:
     """Serve the HTTP API (embedded broker and workers unless BENCH_BROKER_URL is set)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Explicit handlers: a process started in the background inherits an ignored SIGINT.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     settings = settings_of(ctx)
     embedded = settings.broker_url is None

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import factories
+import psutil
 import pytest
 import requests
 from flask import Flask
@@ -116,9 +117,13 @@ def serve(directory: Path, **env: str) -> Iterator[Served]:
         try:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
+            for child in psutil.Process(process.pid).children(recursive=True):
+                child.kill()
             process.kill()
             process.wait()
-        log.close()
+            raise AssertionError("bench serve did not stop on Ctrl-C (SIGINT)") from None
+        finally:
+            log.close()
 
 
 def _wait_healthy(served: Served) -> None:

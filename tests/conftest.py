@@ -11,7 +11,8 @@ import pytest
 from bench_workers.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
-VECTORS = ROOT.parent / "shared" / "vectors"
+VECTORS = Path(__file__).resolve().parent / "vectors"
+"""The published vectors (RFC 8785 and RFC 9162 cases), copied here with their licenses."""
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pipeline import Pipeline, make_pipeline  # noqa: E402 - needs the path above
