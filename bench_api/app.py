@@ -7,7 +7,8 @@ name. Nothing it imports loads Qiskit or a provider SDK (``tests/test_api_thin.p
 from __future__ import annotations
 
 from celery import Celery
-from flask import Flask
+from flask import Blueprint, Flask
+from swagger_ui_bundle import swagger_ui_path
 
 from bench_api import request_id
 from bench_api.auth import HEADER, seed_keys
@@ -27,7 +28,9 @@ RESULT_BACKEND_RETRY = {
 }
 """The API never waits for task results; reconnecting to a lost result backend for the
 default 20 s would only hold request threads (and garbage collection) hostage."""
-SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+SWAGGER_UI_URL = f"{API_BASE}/docs/assets/"
+"""Swagger UI's files are served from the installed ``swagger-ui-bundle`` package, so the
+docs page works on machines without internet access."""
 DESCRIPTION = (
     "Benchmark quantum computers and get signed, offline-verifiable reports. Every endpoint "
     f"except /healthz and this document needs an `{HEADER}` header. Errors are JSON objects "
@@ -71,6 +74,14 @@ def create_app(
     api = BenchApi(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    app.register_blueprint(
+        Blueprint(
+            "swagger_ui",
+            __name__,
+            static_folder=str(swagger_ui_path),
+            static_url_path=SWAGGER_UI_URL.rstrip("/"),
+        )
+    )
     return app
 
 

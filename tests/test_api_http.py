@@ -5,6 +5,7 @@ the wire, where the WSGI server (not the test client) handles bodies and connect
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from pathlib import Path
@@ -108,6 +109,12 @@ def test_documents_are_public_and_json(platform_server: Served) -> None:
     assert document.status_code == 200 and document.json()["openapi"].startswith("3.")
     docs = platform_server.get(f"{API}/docs")
     assert docs.status_code == 200 and "text/html" in docs.headers["Content-Type"]
+    # The page's scripts and styles come from this server, so it works offline.
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', docs.text)
+    assert assets and all(a.startswith(f"{API}/docs/assets/") for a in assets), assets
+    for asset in assets:
+        answer = platform_server.get(asset)
+        assert answer.status_code == 200 and len(answer.content) > 1000, asset
 
 
 def test_offline_device_is_503_backend_unavailable_on_the_wire(tmp_path: Path) -> None:
