@@ -20,14 +20,6 @@ from bench_common.runtime import Runtime
 from bench_common.settings import Settings
 from bench_workers.celery_app import make_app
 
-RESULT_BACKEND_RETRY = {
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.2,
-}
-"""The API never waits for task results; reconnecting to a lost result backend for the
-default 20 s would only hold request threads (and garbage collection) hostage."""
 SWAGGER_UI_URL = f"{API_BASE}/docs/assets/"
 """Swagger UI's files are served from the installed ``swagger-ui-bundle`` package, so the
 docs page works on machines without internet access."""
@@ -69,7 +61,7 @@ def create_app(
     dev_key = seed_keys(settings, runtime.store)
     runtime.keys  # noqa: B018 - settle the signing key now: its validity starts before any run
 
-    Platform(settings, runtime, celery or api_celery(settings), dev_key).init_app(app)
+    Platform(settings, runtime, celery or make_app(settings), dev_key).init_app(app)
     request_id.init_app(app)
     api = BenchApi(app)
     for blueprint in BLUEPRINTS:
@@ -83,11 +75,3 @@ def create_app(
         )
     )
     return app
-
-
-def api_celery(settings: Settings) -> Celery:
-    """The workers' Celery app, with the API's short result-backend retries."""
-    celery = make_app(settings)
-    options = celery.conf.result_backend_transport_options
-    celery.conf.result_backend_transport_options = options | {"retry_policy": RESULT_BACKEND_RETRY}
-    return celery

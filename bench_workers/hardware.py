@@ -15,7 +15,7 @@ from bench_common.metrics import ANALYSES
 from bench_common.results import TimingSource, WorkloadResult
 from bench_workers import workloads
 from bench_workers.executors.base import JobSpec
-from bench_workers.simulator import derive_seeds
+from bench_workers.seeds import derive_seeds
 
 
 def logical_circuit(workload_id: str) -> QuantumCircuit:

@@ -87,8 +87,9 @@ def advance_workload(runtime: Runtime, run_id: str, workload_id: str) -> str | N
     except Exception as exc:  # a failing workload is data for the report, not a crash
         log.exception("workload %s of run %s failed", workload_id, run_id)
         result = failure(workload_id, f"{type(exc).__name__}: {exc}")
-    store.put_result(run_id, result, stamp())
-    stored = store.get_job(run_id, workload_id)
+    if store.put_result(run_id, result, stamp()):
+        return result.status
+    stored = store.get_job(run_id, workload_id)  # another delivery stored its result first
     return stored.result.status if stored and stored.result else result.status
 
 
@@ -159,13 +160,13 @@ def finalize(runtime: Runtime, run_id: str) -> str | None:
     stored = store.get_report(run_id)
     if stored is not None:
         return complete_marking(runtime, run, stored)
-    results = store.results(run_id)
-    if any(w not in results for w in run.workloads):
+    jobs = [store.get_job(run_id, w) for w in run.workloads]
+    results = [job.result for job in jobs if job is not None and job.result is not None]
+    if len(results) < len(run.workloads):
         return None
-    finished = [store.get_job(run_id, w) for w in run.workloads]
-    created_at = signing_time(runtime, [j.finished_at for j in finished if j is not None])
+    created_at = signing_time(runtime, [job.finished_at for job in jobs if job is not None])
     report, bundle = assemble_report(
-        run, [results[w] for w in run.workloads], environment_info(), created_at,
+        run, results, environment_info(), created_at,
         signer=runtime.keys.signer, ledger=None,
     )  # fmt: skip
     runtime.settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,8 @@
 """Simulated execution of one workload on a device model: transpile, add noise, sample, analyse.
 
-Randomness: every draw derives from ``(seed, workload_id)`` through a SeedSequence whose
-entropy includes a SHA-256 of the workload id (Python's ``hash`` is salted per process), so
+Randomness: every draw derives from ``(seed, workload_id)`` (``bench_workers.seeds``), so
 the same seed reproduces the same transpiled circuit, counts and interval on the same
-installation, and workloads of one run draw independent streams.
+installation.
 
 Caching: the transpiled circuit and everything derived from it (schedule, Stim program,
 QASM, gate counts, calibration used) is a pure function of (workload, backend, transpile
@@ -17,7 +16,6 @@ Engines: Clifford circuits (after snapping angles) go to Stim, anything else to 
 from __future__ import annotations
 
 import copy
-import hashlib
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +31,7 @@ from bench_common.results import WorkloadResult
 from bench_workers import aer_runner, stim_sampler, workloads
 from bench_workers.devices import DeviceModel, device_model, target
 from bench_workers.noise import GateStep, MeasureStep, Step, schedule
+from bench_workers.seeds import derive_seeds
 
 LAYOUT_LEVEL = 2
 """Layout and routing as at level 2: noise-aware VF2Layout, where level 1 takes the trivial
@@ -46,20 +45,6 @@ NOISE_DESCRIPTION = (
     "(as-late-as-possible schedule from gate durations); readout error as a bit flip"
 )
 PREPARED_CACHE_SIZE = 64
-
-
-@dataclass(frozen=True)
-class Seeds:
-    transpile: int
-    sample: int
-    bootstrap: int
-
-
-def derive_seeds(seed: int, workload_id: str) -> Seeds:
-    """Independent 32-bit seeds for one workload of a run."""
-    digest = int.from_bytes(hashlib.sha256(workload_id.encode()).digest(), "big")
-    words = np.random.SeedSequence([abs(seed), int(seed < 0), digest]).generate_state(3)
-    return Seeds(*(int(word) for word in words))
 
 
 @dataclass(frozen=True)

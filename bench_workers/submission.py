@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery, chord, signature
+from kombu import Connection
 from kombu.exceptions import OperationalError
 
 from bench_common.catalogue import BACKENDS, DEFAULT_WORKLOADS, WORKLOADS
@@ -121,6 +122,12 @@ def canvas(app: Celery, run: Run) -> Any:
     return chord(header, signature(FINALIZE, app=app, kwargs={"run_id": run.id}), app=app)
 
 
+def reach_broker(connection: Connection) -> None:
+    """Raise kombu's ``OperationalError`` within seconds when the broker does not answer,
+    instead of retrying for as long as Celery's defaults allow."""
+    connection.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
+
+
 def prepare_run(
     settings: Settings,
     tenant_id: str,
@@ -176,7 +183,7 @@ def submit_run(
     store.create_run(run)
     try:
         with app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
+            reach_broker(connection)
             app.send_task(DISPATCH, kwargs={"run_id": run.id}, connection=connection,
                           ignore_result=True, retry_policy=PUBLISH_RETRY)  # fmt: skip
     except (OperationalError, OSError) as exc:

@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 
 from bench_workers import aer_runner
-from bench_workers.simulator import derive_seeds, execute, prepare
+from bench_workers.seeds import derive_seeds
+from bench_workers.simulator import execute, prepare
 from benchmarks.timing import median_seconds, row
 
 WORKLOAD = "ghz_100q"

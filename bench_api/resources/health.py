@@ -13,8 +13,7 @@ from bench_api.blueprint import API_BASE, ResourceBlueprint
 from bench_api.errors import ApiError, ErrorSchema
 from bench_api.schemas import HealthSchema
 from bench_common.store.base import StoreError
-
-BROKER_TIMEOUT_SECONDS = 2.0
+from bench_workers.submission import reach_broker
 
 blp = ResourceBlueprint(
     "health", __name__, url_prefix=API_BASE, public=True, description="Liveness of the service."
@@ -27,7 +26,7 @@ def _store(here: platform.Platform) -> None:
 
 def _broker(here: platform.Platform) -> None:
     with here.celery.connection_for_write() as connection:
-        connection.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
+        reach_broker(connection)
 
 
 PROBES: dict[str, Callable[[platform.Platform], None]] = {"store": _store, "broker": _broker}

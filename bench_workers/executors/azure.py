@@ -42,7 +42,7 @@ from bench_workers.executors.base import (
     ProviderError,
 )
 from bench_workers.hardware import hardware_result, logical_circuit
-from bench_workers.simulator import derive_seeds
+from bench_workers.seeds import derive_seeds
 
 JOB_NAMESPACE = uuid.UUID("6f0b7c52-3a51-5d0e-9a57-2c1f3e4b8d90")
 """Namespace of the uuid5 job ids: fixed, so the same workload always maps to the same job."""

@@ -39,7 +39,7 @@ from bench_workers.executors.base import (
 from bench_workers.executors.ibm_calibration import gate_uses, snapshot
 from bench_workers.executors.ibm_errors import provider_errors
 from bench_workers.hardware import hardware_result, logical_circuit
-from bench_workers.simulator import derive_seeds
+from bench_workers.seeds import derive_seeds
 
 CHANNEL = "ibm_quantum_platform"
 OPTIMIZATION_LEVEL = 1
