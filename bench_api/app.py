@@ -1,12 +1,11 @@
 """The application factory: ``gunicorn 'bench_api.app:create_app()'`` serves it.
 
-The API process is thin: it validates, authorizes, records and enqueues Celery signatures by
-name. Nothing it imports loads Qiskit or a provider SDK (``tests/test_api_thin.py``).
+The API process is thin: it validates, authorizes, records and sends a ``dispatch`` message
+by task name. It imports no worker code, Qiskit or provider SDK (``tests/test_api_thin.py``).
 """
 
 from __future__ import annotations
 
-from celery import Celery
 from flask import Blueprint, Flask
 from swagger_ui_bundle import swagger_ui_path
 
@@ -16,9 +15,9 @@ from bench_api.blueprint import API_BASE, DEFAULT_BODY_LIMIT
 from bench_api.errors import BenchApi
 from bench_api.platform import Platform
 from bench_api.resources import BLUEPRINTS
+from bench_common.broker import BrokerDispatcher, celery_app
 from bench_common.runtime import Runtime
 from bench_common.settings import Settings
-from bench_workers.celery_app import make_app
 
 SWAGGER_UI_URL = f"{API_BASE}/docs/assets/"
 """Swagger UI's files are served from the installed ``swagger-ui-bundle`` package, so the
@@ -34,9 +33,10 @@ def create_app(
     settings: Settings | None = None,
     *,
     runtime: Runtime | None = None,
-    celery: Celery | None = None,
+    broker: BrokerDispatcher | None = None,
 ) -> Flask:
-    """The API for ``settings`` (default: the environment); registers the configured keys."""
+    """The API for ``settings`` (default: the environment) on ``runtime``'s store and
+    catalogue; registers the configured keys."""
     settings = settings or (runtime.settings if runtime else Settings.from_env())
     runtime = runtime or Runtime(settings)
     app = Flask(__name__)
@@ -61,7 +61,8 @@ def create_app(
     dev_key = seed_keys(settings, runtime.store)
     runtime.keys  # noqa: B018 - settle the signing key now: its validity starts before any run
 
-    Platform(settings, runtime, celery or make_app(settings), dev_key).init_app(app)
+    broker = broker or BrokerDispatcher(celery_app(settings, runtime.catalogue))
+    Platform(settings, runtime, broker, dev_key).init_app(app)
     request_id.init_app(app)
     api = BenchApi(app)
     for blueprint in BLUEPRINTS:

@@ -15,6 +15,7 @@ from flask import g, request
 
 from bench_api import platform
 from bench_api.errors import ApiError
+from bench_common.errors import ErrorCode
 from bench_common.fileutil import locked, write_atomic
 from bench_common.settings import Settings
 from bench_common.store.base import Store
@@ -81,7 +82,7 @@ def authenticate() -> None:
     key = request.headers.get(HEADER)
     tenant_id = platform.current().runtime.store.tenant_for_key(hash_key(key)) if key else None
     if tenant_id is None:
-        raise ApiError("UNAUTHORIZED", f"A valid {HEADER} header is required")
+        raise ApiError(ErrorCode.UNAUTHORIZED, f"A valid {HEADER} header is required")
     g.tenant_id = tenant_id
 
 

@@ -17,6 +17,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 
 from bench_api import auth
 from bench_api.errors import ApiError
+from bench_common.errors import ErrorCode
 from bench_common.evidence import EvidenceError, parse_strict
 
 API_BASE = "/api/v2/bench"
@@ -42,7 +43,9 @@ class ContractParser(FlaskParser):
             return parse_strict(data)
         except EvidenceError as exc:
             raise ApiError(
-                "VALIDATION_ERROR", "The request body is not valid JSON", {"json": [str(exc)]}
+                ErrorCode.VALIDATION_ERROR,
+                "The request body is not valid JSON",
+                {"json": [str(exc)]},
             ) from exc
 
     def handle_error(
@@ -59,7 +62,7 @@ class ContractParser(FlaskParser):
         if not isinstance(details, dict):
             details = {"_schema": details}
         fields = ", ".join(sorted(str(name) for name in details))
-        raise ApiError("VALIDATION_ERROR", f"Invalid request: {fields}", details)
+        raise ApiError(ErrorCode.VALIDATION_ERROR, f"Invalid request: {fields}", details)
 
 
 class ResourceBlueprint(Blueprint):  # type: ignore[misc]

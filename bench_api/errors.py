@@ -1,7 +1,7 @@
 """Every error the API answers, in the contract's shape ``{code, message, details}``.
 
-Domain errors become HTTP only here, at the edge: views raise ``ApiError`` (or let a
-``SubmissionError``/``StoreError`` through), and ``BenchApi`` turns Werkzeug's own errors
+Domain errors become HTTP only here, at the edge: views raise ``BenchError`` (or let a
+``StoreError`` through), and ``BenchApi`` turns Werkzeug's own errors
 (unknown path, wrong method, malformed body, body too large, crashes) into the same shape.
 Every error body carries the request id, which is also logged.
 """
@@ -19,49 +19,53 @@ from kombu.exceptions import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from bench_api.request_id import request_id
+from bench_common.errors import BenchError, ErrorCode
 from bench_common.store.base import StoreError
-from bench_workers.submission import SubmissionError
 
 logger = logging.getLogger("bench_api")
 
-STATUS_OF_CODE: dict[str, int] = {
-    "BENCHMARK_NOT_FOUND": 404,
-    "BENCHMARK_STILL_RUNNING": 202,
-    "INVALID_WORKLOAD": 400,
-    "BACKEND_UNAVAILABLE": 503,
-    "VERIFICATION_FAILED": 400,
-    "INVALID_BACKEND": 400,
-    "VALIDATION_ERROR": 400,
-    "UNAUTHORIZED": 401,
-    "NOT_FOUND": 404,
-    "METHOD_NOT_ALLOWED": 405,
-    "PAYLOAD_TOO_LARGE": 413,
-    "UNSUPPORTED_MEDIA_TYPE": 415,
-    "INTERNAL_ERROR": 500,
-    "SERVICE_UNAVAILABLE": 503,
+STATUS_OF_CODE: dict[ErrorCode, int] = {
+    ErrorCode.BENCHMARK_NOT_FOUND: 404,
+    ErrorCode.BENCHMARK_STILL_RUNNING: 202,
+    ErrorCode.INVALID_WORKLOAD: 400,
+    ErrorCode.BACKEND_UNAVAILABLE: 503,
+    ErrorCode.VERIFICATION_FAILED: 400,
+    ErrorCode.INVALID_BACKEND: 400,
+    ErrorCode.VALIDATION_ERROR: 400,
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.SERVICE_UNAVAILABLE: 503,
 }
 """Each contract code and its HTTP status (``NOT_FOUND`` and the next two are for requests
 that match no endpoint at all)."""
 
-CODE_OF_STATUS: dict[int, str] = {
-    400: "VALIDATION_ERROR",
-    401: "UNAUTHORIZED",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
-    500: "INTERNAL_ERROR",
-    503: "SERVICE_UNAVAILABLE",
+CODE_OF_STATUS: dict[int, ErrorCode] = {
+    400: ErrorCode.VALIDATION_ERROR,
+    401: ErrorCode.UNAUTHORIZED,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    429: ErrorCode.RATE_LIMITED,
+    500: ErrorCode.INTERNAL_ERROR,
+    503: ErrorCode.SERVICE_UNAVAILABLE,
 }
-"""The code for an HTTP error raised by Werkzeug or Flask rather than by a view."""
+"""The code for an HTTP error raised by Werkzeug or Flask rather than by a view; other
+client errors are ``VALIDATION_ERROR``, other server errors ``INTERNAL_ERROR``."""
 
 
-class ApiError(Exception):
-    """A contract error; ``extra`` members go at the top level of the body."""
+class ApiError(BenchError):
+    """A contract error with what only HTTP has: ``extra`` members at the top level of the
+    body, headers, and a status other than the code's own (Werkzeug's errors)."""
 
     def __init__(
         self,
-        code: str,
+        code: ErrorCode,
         message: str,
         details: dict[str, Any] | None = None,
         *,
@@ -69,17 +73,14 @@ class ApiError(Exception):
         headers: dict[str, str] | None = None,
         status: int | None = None,
     ) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message, details)
         self.status = status or STATUS_OF_CODE[code]
-        self.message = message
-        self.details = details
         self.extra = extra or {}
         self.headers = headers or {}
 
     def response(self) -> Response:
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.details is not None:
+        body: dict[str, Any] = {"code": self.code.value, "message": self.message}
+        if self.details:
             body["details"] = self.details
         body |= self.extra
         body["request_id"] = request_id()
@@ -104,10 +105,10 @@ class ErrorSchema(ma.Schema):
 
 
 MESSAGES = {
-    "NOT_FOUND": "No such endpoint; see /api/v2/bench/openapi.json",
-    "METHOD_NOT_ALLOWED": "This endpoint does not accept that method",
-    "PAYLOAD_TOO_LARGE": "The request body is too large",
-    "INTERNAL_ERROR": "Internal error; quote the request id when reporting it",
+    ErrorCode.NOT_FOUND: "No such endpoint; see /api/v2/bench/openapi.json",
+    ErrorCode.METHOD_NOT_ALLOWED: "This endpoint does not accept that method",
+    ErrorCode.PAYLOAD_TOO_LARGE: "The request body is too large",
+    ErrorCode.INTERNAL_ERROR: "Internal error; quote the request id when reporting it",
 }
 
 
@@ -117,10 +118,11 @@ UNAVAILABLE = "The store or the broker is unreachable; the request did nothing"
 def from_http(error: HTTPException) -> ApiError:
     """Werkzeug's error for a request no view accepted, in the contract's shape."""
     status = error.code or 500
-    code = CODE_OF_STATUS.get(status, HTTPStatus(status).name)
+    fallback = ErrorCode.VALIDATION_ERROR if status < 500 else ErrorCode.INTERNAL_ERROR
+    code = CODE_OF_STATUS.get(status, fallback)
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-    message = MESSAGES.get(code) or error.description or error.name
-    if code == "PAYLOAD_TOO_LARGE" and request.max_content_length:
+    message = MESSAGES.get(code) or error.description or HTTPStatus(status).phrase
+    if code == ErrorCode.PAYLOAD_TOO_LARGE and request.max_content_length:
         message = f"The request body exceeds the limit of {request.max_content_length} bytes"
     details = {"allowed": headers["Allow"].split(", ")} if "Allow" in headers else None
     return ApiError(code, message, details, headers=headers, status=status)
@@ -130,13 +132,13 @@ def from_exception(error: Exception) -> ApiError:
     """A domain error that reached the edge; anything unexpected is a logged 500."""
     if isinstance(error, ApiError):
         return error
-    if isinstance(error, SubmissionError):
-        return ApiError(error.code, error.message, error.details or None)
+    if isinstance(error, BenchError):
+        return ApiError(error.code, error.message, error.details)
     if isinstance(error, StoreError | OperationalError):
         logger.warning("request %s: backing service down: %s", request_id(), error)
-        return ApiError("SERVICE_UNAVAILABLE", UNAVAILABLE)
+        return ApiError(ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE)
     logger.error("request %s: unexpected error", request_id(), exc_info=error)
-    return ApiError("INTERNAL_ERROR", MESSAGES["INTERNAL_ERROR"])
+    return ApiError(ErrorCode.INTERNAL_ERROR, MESSAGES[ErrorCode.INTERNAL_ERROR])
 
 
 class BenchApi(Api):  # type: ignore[misc]
@@ -148,7 +150,7 @@ class BenchApi(Api):  # type: ignore[misc]
         super()._register_error_handlers()
         self._app.register_error_handler(Exception, self.handle_exception)
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Response:
         return log(from_http(error)).response()
 
     def handle_exception(self, error: Exception) -> Response:

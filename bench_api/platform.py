@@ -1,4 +1,4 @@
-"""What the views reach through the app: settings, the per-process runtime, the Celery app.
+"""What the views reach through the app: settings, the runtime, the run service, the broker.
 
 Held in ``app.extensions`` so several apps (tests, one per tenant set) can live in one
 process without module-level state.
@@ -7,11 +7,13 @@ process without module-level state.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
-from celery import Celery
 from flask import Flask, current_app
 
+from bench_common.broker import BrokerDispatcher
 from bench_common.runtime import Runtime
+from bench_common.service import RunService
 from bench_common.settings import Settings
 
 EXTENSION = "qcos_bench"
@@ -21,9 +23,13 @@ EXTENSION = "qcos_bench"
 class Platform:
     settings: Settings
     runtime: Runtime
-    celery: Celery
+    broker: BrokerDispatcher
     dev_key: str | None = None
     """The generated development API key, when ``BENCH_API_KEYS`` is unset."""
+
+    @cached_property
+    def service(self) -> RunService:
+        return RunService(self.settings, self.runtime.store, self.runtime.catalogue, self.broker)
 
     def init_app(self, app: Flask) -> None:
         app.extensions[EXTENSION] = self
@@ -37,4 +43,4 @@ def of(app: Flask) -> Platform:
 
 def current() -> Platform:
     """The platform of the app handling the current request."""
-    return of(current_app)  # type: ignore[arg-type]
+    return of(current_app)

@@ -9,8 +9,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from bench_api.errors import ErrorSchema
-from bench_common.catalogue import BACKENDS, DEFAULT_WORKLOADS, WORKLOADS
-from bench_workers.submission import MAX_SEED, MAX_SHOTS
+from bench_common.catalogue import CATALOGUE
+from bench_common.service import DEFAULT_SHOTS, MAX_SEED, MAX_SHOTS
 
 HEX_HASH = {"pattern": "^[0-9a-f]{64}$"}
 
@@ -57,24 +57,28 @@ class BackendListSchema(ma.Schema):
     backends = fields.List(fields.Nested(BackendSchema), required=True)
 
 
+DEFAULT_WORKLOADS = list(CATALOGUE.default_workloads)
+
+
 class RunRequestSchema(ma.Schema):
-    """``POST /run``; unknown fields are refused."""
+    """``POST /run``; unknown fields are refused. The enumerations document the shipped
+    catalogue; the run service checks ids against the catalogue the app serves."""
 
     backend_id = fields.String(
         required=True,
-        metadata={"enum": list(BACKENDS), "description": "Unknown ids: INVALID_BACKEND"},
+        metadata={"enum": list(CATALOGUE.backends), "description": "Unknown ids: INVALID_BACKEND"},
     )
     workloads = fields.List(
-        fields.String(metadata={"enum": list(WORKLOADS)}),
-        load_default=lambda: list(DEFAULT_WORKLOADS),
+        fields.String(metadata={"enum": list(CATALOGUE.workloads)}),
+        load_default=None,
         metadata={
-            "default": list(DEFAULT_WORKLOADS),
+            "default": DEFAULT_WORKLOADS,
             "minItems": 1,
             "uniqueItems": True,
             "description": "Unknown ids: INVALID_WORKLOAD, with details.invalid",
         },
     )
-    shots = StrictInteger(load_default=1024, validate=validate.Range(1, MAX_SHOTS))
+    shots = StrictInteger(load_default=DEFAULT_SHOTS, validate=validate.Range(1, MAX_SHOTS))
     seed = StrictInteger(
         load_default=None,
         allow_none=True,

@@ -1,15 +1,34 @@
-"""The workload and backend catalogues: data, one record per entry, registered once.
+"""The catalogue: providers, workload types, workloads and backends, one record per entry.
 
-Importable without Qiskit (the API lists and validates from here). How a workload type is
-built and analysed lives with the executors in ``bench_workers.workloads``; how a backend's
-noise is modelled lives in ``bench_workers.devices``, keyed by ``BackendSpec.noise_model``.
+Importable without Qiskit (the API lists and validates from here). A ``Catalogue`` is a
+value: the platform runs on ``CATALOGUE``, and tests (or a deployment's own device models)
+build an extended one and hand it to the runtime, the API and the Celery app alike. How a
+backend's noise is modelled lives in ``bench_workers.devices``, keyed by
+``BackendSpec.noise_model``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TypedDict, TypeVar
+
+from bench_common.providers import PROVIDERS, ProviderSpec
+from bench_common.queues import FINALIZE_QUEUE
+from bench_common.workload_types import WORKLOAD_TYPES, WorkloadType
+
+ParamValue = int | float | str
+T = TypeVar("T")
+
+
+class WorkloadEntry(TypedDict):
+    """A ``GET /workloads`` entry."""
+
+    id: str
+    type: str
+    description: str
+    qubits: int
 
 
 @dataclass(frozen=True)
@@ -18,10 +37,13 @@ class WorkloadSpec:
     type: str
     description: str
     qubits: int
-    params: dict[str, Any] = field(default_factory=dict)
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``GET /workloads`` entry."""
+    def __hash__(self) -> int:
+        """Specs key the simulator's caches; ``params`` are never mutated."""
+        return hash((self.id, self.type, self.qubits, tuple(sorted(self.params.items()))))
+
+    def to_json(self) -> WorkloadEntry:
         return {"id": self.id, "type": self.type, "description": self.description,
                 "qubits": self.qubits}  # fmt: skip
 
@@ -43,6 +65,78 @@ class BackendSpec:
     alias_of: str | None = None
 
 
+def _by_name(entries: Iterable[T], key: str) -> MappingProxyType[str, T]:
+    table: dict[str, T] = {}
+    for entry in entries:
+        name = getattr(entry, key)
+        if name in table:
+            raise ValueError(f"catalogue: {name!r} is listed twice")
+        table[name] = entry
+    return MappingProxyType(table)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    providers: Mapping[str, ProviderSpec]
+    workload_types: Mapping[str, WorkloadType]
+    workloads: Mapping[str, WorkloadSpec]
+    backends: Mapping[str, BackendSpec]
+    default_workloads: tuple[str, ...]
+
+    @classmethod
+    def of(
+        cls,
+        providers: Iterable[ProviderSpec],
+        workload_types: Iterable[WorkloadType],
+        workloads: Iterable[WorkloadSpec],
+        backends: Iterable[BackendSpec],
+        default_workloads: tuple[str, ...],
+    ) -> Catalogue:
+        """A checked catalogue: unique names, and every reference resolves."""
+        catalogue = cls(_by_name(providers, "name"), _by_name(workload_types, "name"),
+                        _by_name(workloads, "id"), _by_name(backends, "id"),
+                        default_workloads)  # fmt: skip
+        for workload in catalogue.workloads.values():
+            if workload.type not in catalogue.workload_types:
+                raise ValueError(f"workload {workload.id}: unknown type {workload.type!r}")
+        for backend in catalogue.backends.values():
+            if backend.provider not in catalogue.providers:
+                raise ValueError(f"backend {backend.id}: unknown provider {backend.provider!r}")
+        unknown = set(default_workloads) - set(catalogue.workloads)
+        if unknown:
+            raise ValueError(f"default workloads not in the catalogue: {sorted(unknown)}")
+        return catalogue
+
+    def extended(
+        self,
+        *,
+        providers: Iterable[ProviderSpec] = (),
+        workload_types: Iterable[WorkloadType] = (),
+        workloads: Iterable[WorkloadSpec] = (),
+        backends: Iterable[BackendSpec] = (),
+    ) -> Catalogue:
+        """This catalogue plus new entries; a name already taken is refused."""
+        return Catalogue.of(
+            [*self.providers.values(), *providers],
+            [*self.workload_types.values(), *workload_types],
+            [*self.workloads.values(), *workloads],
+            [*self.backends.values(), *backends],
+            self.default_workloads,
+        )
+
+    def provider_of(self, backend: BackendSpec) -> ProviderSpec:
+        return self.providers[backend.provider]
+
+    def type_of(self, workload: WorkloadSpec) -> WorkloadType:
+        return self.workload_types[workload.type]
+
+    @property
+    def queues(self) -> tuple[str, ...]:
+        """Every provider's queue, then ``finalize``: the queues a Celery app declares."""
+        provider_queues = dict.fromkeys(p.queue for p in self.providers.values())
+        return (*provider_queues, FINALIZE_QUEUE)
+
+
 def _ghz(n: int) -> WorkloadSpec:
     return WorkloadSpec(f"ghz_{n}q", "GHZ_SCALING", f"GHZ state ({n} qubits)", n)
 
@@ -58,7 +152,7 @@ _WORKLOADS = (
         "DEPTH_STRESS",
         "Deep circuit stress test",
         10,
-        {"layers": 10, "circuit_seed": 2026},
+        MappingProxyType({"layers": 10, "circuit_seed": 2026}),
     ),
 )
 
@@ -91,6 +185,7 @@ _BACKENDS = (
                 "quantinuum.qpu.h2-1"),
 )  # fmt: skip
 
-WORKLOADS: MappingProxyType[str, WorkloadSpec] = MappingProxyType({w.id: w for w in _WORKLOADS})
-BACKENDS: MappingProxyType[str, BackendSpec] = MappingProxyType({b.id: b for b in _BACKENDS})
-DEFAULT_WORKLOADS = ("ghz_5q", "ghz_10q", "bell_state")
+CATALOGUE = Catalogue.of(
+    PROVIDERS, WORKLOAD_TYPES, _WORKLOADS, _BACKENDS, ("ghz_5q", "ghz_10q", "bell_state")
+)
+"""What the platform offers out of the box."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -134,8 +133,3 @@ def analyse_mirror(
     return Analysis(
         fidelity, interval, {"polarization": polarization, "layers": int(params["layers"])}
     )
-
-
-ANALYSES: Mapping[str, Analyser] = MappingProxyType(
-    {"BELL_STATE": analyse_ghz, "GHZ_SCALING": analyse_ghz, "DEPTH_STRESS": analyse_mirror}
-)

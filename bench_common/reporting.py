@@ -12,11 +12,17 @@ import uuid
 from collections.abc import Sequence
 from functools import cache
 from importlib import metadata
-from typing import Any, Protocol
+from typing import Protocol
 
-from bench_common.evidence import build_bundle, evidence_section, make_items, sign_bundle
-from bench_common.evidence.keyring import Signer
-from bench_common.evidence.report import Appender, seal_report
+from bench_common.documents import Bundle, Environment, ExecutionMode, Report, Summary
+from bench_common.evidence import (
+    Signer,
+    build_bundle,
+    evidence_section,
+    make_items,
+    seal_report,
+    sign_bundle,
+)
 from bench_common.results import WorkloadResult
 
 BUNDLE_NAMESPACE = uuid.UUID("6f0c1a52-3d6e-4d59-9a43-2c2b8f0e7a11")
@@ -28,13 +34,13 @@ class RunLike(Protocol):
     tenant_id: str
     backend_id: str
     provider: str
-    execution_mode: str
+    execution_mode: ExecutionMode
     shots: int
     seed: int
 
 
 @cache
-def environment_info(packages: Sequence[str] = ENVIRONMENT_PACKAGES) -> dict[str, Any]:
+def environment_info(packages: Sequence[str] = ENVIRONMENT_PACKAGES) -> Environment:
     """Platform and SDK versions of this process (read once: reading package metadata
     costs milliseconds, and versions do not change while a process runs)."""
     versions: dict[str, str | None] = {}
@@ -51,9 +57,9 @@ def environment_info(packages: Sequence[str] = ENVIRONMENT_PACKAGES) -> dict[str
 
 
 def _evidence_items(
-    run: RunLike, results: Sequence[WorkloadResult], environment: dict[str, Any]
-) -> list[tuple[str, str, Any]]:
-    items: list[tuple[str, str, Any]] = [("environment", "environment", environment)]
+    run: RunLike, results: Sequence[WorkloadResult], environment: Environment
+) -> list[tuple[str, str, object]]:
+    items: list[tuple[str, str, object]] = [("environment", "environment", environment)]
     for result in results:
         items += [
             (
@@ -85,7 +91,7 @@ def _evidence_items(
     return items
 
 
-def _summary(results: Sequence[WorkloadResult]) -> dict[str, Any]:
+def _summary(results: Sequence[WorkloadResult]) -> Summary:
     done = [r for r in results if r.status == "completed"]
     fidelities = [r.fidelity for r in done if r.fidelity is not None]
     return {
@@ -93,24 +99,24 @@ def _summary(results: Sequence[WorkloadResult]) -> dict[str, Any]:
         "completed_workloads": len(done),
         "average_fidelity": sum(fidelities) / len(fidelities) if fidelities else None,
         "total_execution_time_ms": sum(r.execution_time_ms or 0.0 for r in done),
+        "total_shots": sum(r.total_shots for r in done),
     }
 
 
 def assemble_report(
     run: RunLike,
     results: Sequence[WorkloadResult],
-    environment: dict[str, Any],
+    environment: Environment,
     created_at: str,
-    *,
     signer: Signer,
-    ledger: Appender | None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The signed report and signed bundle of a finished run, results in requested order."""
+) -> tuple[Report, Bundle]:
+    """The signed report and signed bundle of a finished run, results in requested order;
+    ``record_in_ledger`` then adds the report's ledger receipt."""
     bundle_id = str(uuid.uuid5(BUNDLE_NAMESPACE, run.id))
     items = make_items(_evidence_items(run, results, environment))
     bundle = sign_bundle(build_bundle(bundle_id, run.id, run.tenant_id, created_at, items), signer)
     calibrated = next((r.calibration for r in results if r.calibration), {})
-    report = {
+    report: Report = {
         "id": run.id,
         "created_at": created_at,
         "backend_id": run.backend_id,
@@ -127,4 +133,4 @@ def assemble_report(
         },
         "evidence": evidence_section(bundle),
     }
-    return seal_report(report, signer, ledger), bundle
+    return seal_report(report, signer), bundle

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-WorkloadStatus = Literal["completed", "failed"]
-TimingSource = Literal["provider", "wall_clock"]
+from bench_common.documents import Calibration, Metrics, TimingSource, WorkloadRow, WorkloadStatus
 
 
 @dataclass
@@ -31,24 +30,31 @@ class WorkloadResult:
     transpiled_gate_count: int | None = None
     transpiled_depth: int | None = None
     two_qubit_gate_count: int | None = None
-    metrics: dict[str, Any] = field(default_factory=dict)
+    metrics: Metrics = field(default_factory=dict)
     # Evidence, not part of the report row:
     counts: dict[str, int] = field(default_factory=dict)
     logical_qasm3: str | None = None
     executed_qasm3: str | None = None
     provider_job_id: str | None = None
-    calibration: dict[str, Any] = field(default_factory=dict)
+    calibration: Calibration = field(default_factory=dict)
 
-    REPORT_FIELDS = (
-        "id", "type", "qubits", "status", "error", "fidelity", "fidelity_ci95",
-        "execution_time_ms", "timing_source", "gate_count", "depth", "transpiled_gate_count",
-        "transpiled_depth", "two_qubit_gate_count", "metrics",
-    )  # fmt: skip
+    def report_entry(self) -> WorkloadRow:
+        """The row for the report's ``workloads`` list."""
+        return {
+            "id": self.id, "type": self.type, "qubits": self.qubits, "status": self.status,
+            "error": self.error, "fidelity": self.fidelity,
+            "fidelity_ci95": self.fidelity_ci95, "execution_time_ms": self.execution_time_ms,
+            "timing_source": self.timing_source, "gate_count": self.gate_count,
+            "depth": self.depth, "transpiled_gate_count": self.transpiled_gate_count,
+            "transpiled_depth": self.transpiled_depth,
+            "two_qubit_gate_count": self.two_qubit_gate_count, "metrics": dict(self.metrics),
+        }  # fmt: skip
 
-    def report_entry(self) -> dict[str, Any]:
-        """The row for the report's ``workloads`` list (CONTRACT section 3)."""
-        data = asdict(self)
-        return {name: data[name] for name in self.REPORT_FIELDS}
+    @property
+    def total_shots(self) -> int:
+        """Shots over all the workload's circuits (``metrics.total_shots``; 0 if it failed)."""
+        shots = self.metrics.get("total_shots")
+        return shots if isinstance(shots, int) else 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

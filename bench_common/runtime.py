@@ -1,17 +1,16 @@
-"""Per-process resources (store, signing keys, ledger), created lazily after any fork.
+"""Per-process resources (store, signing keys, ledger) and the catalogue they serve.
 
-A ``MongoClient`` is not fork-safe and Aer is not fork-safe after first use, so nothing here
-is built at import time: ``current()`` builds a ``Runtime`` the first time a process asks and
-again in every forked child.
+Nothing is opened at construction: each resource is made the first time it is asked for,
+so a runtime can be built before a fork and used after it.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from bench_common.catalogue import CATALOGUE, Catalogue
 from bench_common.evidence import KeyStore, Ledger
 from bench_common.settings import Settings
 from bench_common.store import Store, open_store
@@ -20,6 +19,7 @@ from bench_common.store import Store, open_store
 @dataclass
 class Runtime:
     settings: Settings
+    catalogue: Catalogue = CATALOGUE
     _keys: KeyStore | None = field(default=None, init=False, repr=False)
     _keyring_version: int | None = field(default=None, init=False, repr=False)
 
@@ -30,15 +30,14 @@ class Runtime:
     @property
     def keys(self) -> KeyStore:
         """The signing keys, re-read whenever the keyring file changes, so that a rotation
-        (``bench keys rotate``) takes effect in running processes without a restart."""
+        (``bench keys rotate``) takes effect in running processes without a restart. Take
+        one snapshot per document: two reads may straddle a rotation."""
         if self._keys is None or self._keyring_version != self._keyring_mtime():
             s = self.settings
             self._keys = KeyStore.open(
                 self.keys_dir, s.signing_key_id, s.signing_key_path, s.signing_key_passphrase
             )
             self._keyring_version = self._keyring_mtime()
-            if "ledger" in self.__dict__:
-                self.ledger.signer = self._keys.signer
         return self._keys
 
     @property
@@ -53,17 +52,5 @@ class Runtime:
 
     @cached_property
     def ledger(self) -> Ledger:
-        return Ledger(
-            self.settings.data_dir / "ledger", self.keys.signer, self.settings.ledger_origin
-        )
-
-
-_current: tuple[int, Runtime] | None = None
-
-
-def current() -> Runtime:
-    """This process's runtime, built from the environment on first use in each process."""
-    global _current  # noqa: PLW0603 - one runtime per process is the point
-    if _current is None or _current[0] != os.getpid():
-        _current = (os.getpid(), Runtime(Settings.from_env()))
-    return _current[1]
+        """The transparency log; each append is signed by the key snapshot the caller passes."""
+        return Ledger(self.settings.data_dir / "ledger", None, self.settings.ledger_origin)

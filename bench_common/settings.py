@@ -7,13 +7,13 @@ new setting is one line here (and one row in the README's configuration table).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-PROVIDER_ENV_PREFIXES = ("QISKIT_IBM_", "AWS_", "BENCH_BRAKET_", "AZURE_QUANTUM_")
+from bench_common.providers import PROVIDERS, ProviderSpec
 
 
 def _env(name: str, default: Any) -> Any:
@@ -46,16 +46,26 @@ class Settings:
     provider_env: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Settings from ``env`` (default: the process environment), then ``overrides``."""
+    def from_env(
+        cls,
+        env: Mapping[str, str] | None = None,
+        *,
+        providers: Iterable[ProviderSpec] = PROVIDERS,
+        **overrides: Any,
+    ) -> Settings:
+        """Settings from ``env`` (default: the process environment), then ``overrides``;
+        ``provider_env`` keeps the variables that ``providers`` name or prefix."""
         env = os.environ if env is None else env
+        providers = tuple(providers)
+        prefixes = tuple(p for spec in providers for p in spec.env_prefixes)
+        variables = {v for spec in providers for v in spec.variables}
         values: dict[str, Any] = {}
         for spec in fields(cls):
             name = spec.metadata.get("env")
             if name and env.get(name):
                 values[spec.name] = _CONVERTERS[str(spec.type)](env[name])
         values["provider_env"] = {
-            k: v for k, v in env.items() if k.startswith(PROVIDER_ENV_PREFIXES)
+            k: v for k, v in env.items() if k in variables or k.startswith(prefixes)
         }
         return cls(**(values | overrides))
 

@@ -7,18 +7,21 @@ accepts its report with the local keyring.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import click
 from tqdm import tqdm
 
-from bench_common.catalogue import DEFAULT_WORKLOADS
+from bench_common.catalogue import CATALOGUE
 from bench_common.cli import fail, settings_of
+from bench_common.documents import Report, WorkloadRow
+from bench_common.errors import BenchError
 from bench_common.evidence import canonicalize
-from bench_common.runtime import Runtime
+from bench_common.service import RunRequest, RunService
+from bench_common.store import Run
 from bench_workers import jobs
-from bench_workers.submission import SubmissionError, prepare_run, warning_for
+from bench_workers.runtime import WorkerRuntime
 
 COLUMNS = (
     ("workload", "id", "{}"), ("status", "status", "{}"), ("fidelity", "fidelity", "{:.4f}"),
@@ -28,16 +31,16 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def cell(entry: dict[str, Any], key: str, template: str) -> str:
+def cell(entry: WorkloadRow, key: str, template: str) -> str:
     value = entry.get(key)
     if value is None:
         return "-"
-    if key == "fidelity_ci95":
+    if isinstance(value, list):
         return f"[{value[0]:.4f}, {value[1]:.4f}]"
     return template.format(value)
 
 
-def table(report: dict[str, Any]) -> str:
+def table(report: Report) -> str:
     rows = [[title for title, _, _ in COLUMNS]]
     rows += [[cell(e, key, t) for _, key, t in COLUMNS] for e in report["workloads"]]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
@@ -46,7 +49,7 @@ def table(report: dict[str, Any]) -> str:
     )
 
 
-def execute(runtime: Runtime, run_id: str, workload_id: str) -> None:
+def execute(runtime: WorkerRuntime, run_id: str, workload_id: str) -> None:
     """Advance one workload until it has a result, waiting in between when a provider runs it."""
     while True:
         try:
@@ -56,9 +59,21 @@ def execute(runtime: Runtime, run_id: str, workload_id: str) -> None:
             time.sleep(wait.countdown)
 
 
+@dataclass(frozen=True)
+class InProcess:
+    """A dispatcher that runs the workloads here, one after the other, then finalizes."""
+
+    runtime: WorkerRuntime
+
+    def dispatch(self, run: Run) -> None:
+        for workload_id in tqdm(run.workloads, desc=f"run {run.id[:8]}", unit="workload"):
+            execute(self.runtime, run.id, workload_id)
+        jobs.finalize(self.runtime, run.id)
+
+
 @click.command()
 @click.option("--backend", "backend_id", required=True, help="Backend id (see GET /backends).")
-@click.option("--workloads", default=",".join(DEFAULT_WORKLOADS), show_default=True,
+@click.option("--workloads", default=",".join(CATALOGUE.default_workloads), show_default=True,
               help="Comma-separated workload ids.")  # fmt: skip
 @click.option("--shots", type=int, default=1024, show_default=True)
 @click.option("--seed", type=int, default=None, help="Sampling seed; drawn when omitted.")
@@ -71,20 +86,17 @@ def run(
     output: Path | None, tenant: str,
 ) -> None:  # fmt: skip
     """Run one benchmark in this process and write its signed report."""
-    runtime = Runtime(settings_of(ctx))
-    request = {"backend_id": backend_id, "shots": shots, "seed": seed,
+    runtime = WorkerRuntime(settings_of(ctx))
+    service = RunService(runtime.settings, runtime.store, runtime.catalogue, InProcess(runtime))
+    request: RunRequest = {"backend_id": backend_id, "shots": shots, "seed": seed,
                "workloads": [w for w in workloads.split(",") if w]}  # fmt: skip
     try:
-        planned = prepare_run(runtime.settings, tenant, request, runtime.store.backend_statuses())
-    except SubmissionError as exc:
-        fail(f"{exc.code}: {exc.message}", 2)
-    runtime.store.create_run(planned)
-    warning = warning_for(runtime.settings, planned)
-    if warning:
-        click.echo(warning, err=True)
-    for workload_id in tqdm(planned.workloads, desc=f"run {planned.id[:8]}", unit="workload"):
-        execute(runtime, planned.id, workload_id)
-    jobs.finalize(runtime, planned.id)
+        submission = service.submit(tenant, request)
+    except BenchError as exc:
+        fail(str(exc), 2)
+    if submission.warning:
+        click.echo(submission.warning, err=True)
+    planned = submission.run
     report = runtime.store.get_report(planned.id)
     assert report is not None, "a run with every result stored is always finalized"
     path = output or Path(f"bench-report-{planned.id[:8]}.json")

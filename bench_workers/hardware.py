@@ -5,21 +5,19 @@ uses (so hardware and simulated fidelities are computed identically)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 from qiskit import QuantumCircuit
 
-from bench_common.catalogue import WORKLOADS
-from bench_common.metrics import ANALYSES
-from bench_common.results import TimingSource, WorkloadResult
+from bench_common.documents import Calibration, TimingSource
+from bench_common.results import WorkloadResult
 from bench_workers import workloads
 from bench_workers.executors.base import JobSpec
 from bench_workers.seeds import derive_seeds
 
 
-def logical_circuit(workload_id: str) -> QuantumCircuit:
-    return workloads.build(WORKLOADS[workload_id])
+def logical_circuit(job: JobSpec) -> QuantumCircuit:
+    return workloads.build(job.workload, job.kind)
 
 
 def hex_counts(counts: Mapping[str, int]) -> dict[str, int]:
@@ -39,15 +37,15 @@ def hardware_result(
     execution_time_ms: float | None,
     timing_source: TimingSource,
     provider_job_id: str,
-    calibration: dict[str, Any],
+    calibration: Calibration,
 ) -> WorkloadResult:
     """The report row and evidence of a finished hardware job; ``counts`` as bitstrings."""
-    spec = WORKLOADS[job.workload_id]
+    spec = job.workload
     tallied = hex_counts(counts)
     rng = np.random.default_rng(derive_seeds(job.seed, job.workload_id).bootstrap)
-    analysis = ANALYSES[spec.type](tallied, spec.qubits, spec.params, rng)
-    facts = workloads.CircuitFacts.of(logical_circuit(job.workload_id), executed)
+    analysis = job.kind.analyse(tallied, spec.qubits, spec.params, rng)
+    facts = workloads.CircuitFacts.of(logical_circuit(job), executed)
     return workloads.workload_result(
-        spec, analysis, facts, tallied, execution_time_ms=execution_time_ms,
+        job, analysis, facts, tallied, execution_time_ms=execution_time_ms,
         timing_source=timing_source, calibration=calibration, provider_job_id=provider_job_id,
     )  # fmt: skip

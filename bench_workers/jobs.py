@@ -9,20 +9,18 @@ duplicate entries).
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
-from typing import Any
 
-from bench_common.catalogue import BACKENDS, WORKLOADS
-from bench_common.evidence.report import record_in_ledger
+from bench_common.documents import BackendStatusRecord, Report, RunStatus, WorkloadRow
+from bench_common.evidence import KeyStore, record_in_ledger
 from bench_common.fileutil import locked
+from bench_common.providers import SIMULATOR
 from bench_common.reporting import assemble_report, environment_info
 from bench_common.results import WorkloadResult
-from bench_common.runtime import Runtime
-from bench_common.store import ACTIVE_STATUSES, Run, RunStatus, StoreError
+from bench_common.store import ACTIVE_STATUSES, Run, StoreError
 from bench_common.timeutil import format_time, now, parse_time
-from bench_workers.credentials import has_credentials
-from bench_workers.executors import JobSpec, ProviderError, executor_for
+from bench_workers.executors import JobSpec, ProviderError
 from bench_workers.executors.base import FINISHED_STATES
+from bench_workers.runtime import WorkerRuntime
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +40,11 @@ class RetryLaterError(Exception):
 
 def executor_name(run: Run) -> str:
     """Simulated runs all use the simulator; hardware runs their provider's executor."""
-    return "simulator" if run.execution_mode == "simulated" else run.provider
+    return SIMULATOR if run.execution_mode == "simulated" else run.provider
 
 
-def failure(workload_id: str, error: str) -> WorkloadResult:
-    spec = WORKLOADS[workload_id]
+def failure(runtime: WorkerRuntime, workload_id: str, error: str) -> WorkloadResult:
+    spec = runtime.catalogue.workloads[workload_id]
     return WorkloadResult.failure(workload_id, spec.type, spec.qubits, error)
 
 
@@ -65,7 +63,7 @@ def past(deadline_at: str) -> bool:
     return deadline is not None and deadline < now()
 
 
-def advance_workload(runtime: Runtime, run_id: str, workload_id: str) -> str | None:
+def advance_workload(runtime: WorkerRuntime, run_id: str, workload_id: str) -> str | None:
     """Take one workload one step; its stored status once it has a result.
 
     Raises ``RetryLaterError`` while the provider runs it. Failures of the workload itself become
@@ -86,7 +84,7 @@ def advance_workload(runtime: Runtime, run_id: str, workload_id: str) -> str | N
         raise
     except Exception as exc:  # a failing workload is data for the report, not a crash
         log.exception("workload %s of run %s failed", workload_id, run_id)
-        result = failure(workload_id, f"{type(exc).__name__}: {exc}")
+        result = failure(runtime, workload_id, f"{type(exc).__name__}: {exc}")
     if store.put_result(run_id, result, stamp()):
         return result.status
     stored = store.get_job(run_id, workload_id)  # another delivery stored its result first
@@ -94,19 +92,22 @@ def advance_workload(runtime: Runtime, run_id: str, workload_id: str) -> str | N
 
 
 def _execute(
-    runtime: Runtime, run: Run, workload_id: str, provider_job_id: str | None
+    runtime: WorkerRuntime, run: Run, workload_id: str, provider_job_id: str | None
 ) -> WorkloadResult:
     store = runtime.store
-    executor = executor_for(executor_name(run), runtime.settings.provider_env)
-    job = JobSpec(run.id, workload_id, run.backend_id, run.shots, run.seed)
+    executor = runtime.executor(executor_name(run))
+    job = JobSpec.of(workload_id, run.backend_id, run.shots, run.seed, run_id=run.id,
+                     catalogue=runtime.catalogue)  # fmt: skip
     if past(run.deadline_at):
         if provider_job_id is not None:
             executor.cancel(provider_job_id)
-        return failure(workload_id, DEADLINE_ERROR)
+        return failure(runtime, workload_id, DEADLINE_ERROR)
     if provider_job_id is None:
         attempt = store.count_attempt(run.id, workload_id)
         if attempt > MAX_ATTEMPTS:
-            return failure(workload_id, f"Execution did not complete in {MAX_ATTEMPTS} attempts")
+            return failure(
+                runtime, workload_id, f"Execution did not complete in {MAX_ATTEMPTS} attempts"
+            )
         try:
             submitted = executor.submit(job)
         except ProviderError as exc:
@@ -122,20 +123,20 @@ def _execute(
         raise
 
 
-def signing_time(runtime: Runtime, finished: list[str | None]) -> str:
+def signing_time(keys: KeyStore, finished: list[str | None]) -> str:
     """The report's ``created_at``: its last result's time, but never before the signing key
     became valid (a key generated during the run). Both are stored, so this is repeatable."""
     moments = [m for m in map(parse_time, finished) if m is not None]
-    moments.append(runtime.keys.active_since or now())
+    moments.append(keys.active_since or now())
     return format_time(max(moments))
 
 
-def final_status(workloads: list[dict[str, Any]]) -> RunStatus:
+def final_status(workloads: list[WorkloadRow]) -> RunStatus:
     """A run with no completed workload failed; any other finished run completed."""
     return "completed" if any(w["status"] == "completed" for w in workloads) else "failed"
 
 
-def complete_marking(runtime: Runtime, run: Run, report: dict[str, Any]) -> RunStatus:
+def complete_marking(runtime: WorkerRuntime, run: Run, report: Report) -> RunStatus:
     """A report is stored; mark its run finished if a crash came between the two writes."""
     if run.status in ACTIVE_STATUSES:
         bundle = runtime.store.get_bundle_for_run(run.id)
@@ -145,13 +146,14 @@ def complete_marking(runtime: Runtime, run: Run, report: dict[str, Any]) -> RunS
     return final_status(report["workloads"])
 
 
-def finalize(runtime: Runtime, run_id: str) -> str | None:
+def finalize(runtime: WorkerRuntime, run_id: str) -> str | None:
     """Sign, ledger and store the run's report once all its workloads have results.
 
     Returns the run's final status, or None if the run is unknown or not ready. The report
     content depends only on stored data (``created_at`` is the last result's time), so a
     repeated call returns the same report. Signing happens outside the lock; only the
-    ledger append and the store write are serialized, so that a run is ledgered once.
+    ledger append and the store write are serialized, so that a run is ledgered once. One
+    snapshot of the keys signs the report, the bundle and the ledger checkpoint.
     """
     store = runtime.store
     run = store.get_run(run_id)
@@ -164,23 +166,21 @@ def finalize(runtime: Runtime, run_id: str) -> str | None:
     results = [job.result for job in jobs if job is not None and job.result is not None]
     if len(results) < len(run.workloads):
         return None
-    created_at = signing_time(runtime, [job.finished_at for job in jobs if job is not None])
-    report, bundle = assemble_report(
-        run, results, environment_info(), created_at,
-        signer=runtime.keys.signer, ledger=None,
-    )  # fmt: skip
+    keys = runtime.keys
+    created_at = signing_time(keys, [job.finished_at for job in jobs if job is not None])
+    report, bundle = assemble_report(run, results, environment_info(), created_at, keys.signer)
     runtime.settings.data_dir.mkdir(parents=True, exist_ok=True)
     with locked(runtime.settings.data_dir / "finalize.lock"):
         stored = store.get_report(run_id)
         if stored is not None:
             return complete_marking(runtime, run, stored)
-        report = record_in_ledger(report, runtime.ledger)
+        report = record_in_ledger(report, runtime.ledger, keys.signer)
         status = final_status(report["workloads"])
         store.finish_run(run_id, report, bundle, status, stamp())
         return status
 
 
-def reconcile(runtime: Runtime) -> list[str]:
+def reconcile(runtime: WorkerRuntime) -> list[str]:
     """Finalize active runs whose results are all stored (their chord was lost), and fail
     the missing workloads of runs past their deadline. Returns the ids it finalized."""
     store = runtime.store
@@ -189,24 +189,26 @@ def reconcile(runtime: Runtime) -> list[str]:
         complete = store.count_results(run.id) >= len(run.workloads)
         if not complete and past(run.deadline_at):
             for workload_id in run.workloads:
-                store.put_result(run.id, failure(workload_id, DEADLINE_ERROR), stamp())
+                store.put_result(run.id, failure(runtime, workload_id, DEADLINE_ERROR), stamp())
             complete = True
         if complete and finalize(runtime, run.id) is not None:
             finalized.append(run.id)
     return finalized
 
 
-def refresh_status(runtime: Runtime, provider: str) -> dict[str, str]:
+def refresh_status(runtime: WorkerRuntime, provider: str) -> dict[str, str]:
     """Ask the provider how each of its backends is doing and store the answers, which the
     API reads for ``GET /backends`` and to refuse runs on unavailable devices."""
-    env = runtime.settings.provider_env
-    if not has_credentials(provider, env):
+    if not runtime.catalogue.providers[provider].has_credentials(runtime.settings.provider_env):
         return {}
-    executor = executor_for(provider, env)
+    executor = runtime.executor(provider)
     answers: dict[str, str] = {}
-    for backend in (b for b in BACKENDS.values() if b.provider == provider):
+    for backend in (b for b in runtime.catalogue.backends.values() if b.provider == provider):
+        status: BackendStatusRecord
         try:
-            status = asdict(executor.status(backend))
+            known = executor.status(backend)
+            status = {"status": known.status, "queue_depth": known.queue_depth,
+                      "detail": known.detail}  # fmt: skip
         except ProviderError as exc:
             status = {"status": "offline", "queue_depth": None, "detail": str(exc)}
         runtime.store.put_backend_status(backend.id, status, stamp())

@@ -19,12 +19,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from celery import Celery
 from celery.schedules import crontab
 
-from bench_common.runtime import Runtime
+from bench_common.catalogue import Catalogue
+from bench_common.errors import BenchError
+from bench_common.service import RunRequest, RunService, check_request
 from bench_common.timeutil import now
-from bench_workers.submission import SubmissionError, canvas, prepare_run, validate
 
 SCHEDULE_NAMESPACE = uuid.UUID("0d9f6f3e-2b7a-4c1e-9a55-6f1b8e2c4d70")
 CRON_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
@@ -35,7 +35,7 @@ class Schedule:
     name: str
     tenant_id: str
     cron: str
-    request: dict[str, Any]
+    request: RunRequest
 
     def crontab(self) -> crontab:
         parts = self.cron.split()
@@ -47,7 +47,7 @@ class Schedule:
         return str(uuid.uuid5(SCHEDULE_NAMESPACE, f"{self.name}/{day.isoformat()}"))
 
 
-def load_schedules(path: Path | None) -> dict[str, Schedule]:
+def load_schedules(path: Path | None, catalogue: Catalogue) -> dict[str, Schedule]:
     """The schedules in ``path`` by name, each checked like a ``POST /run`` body."""
     if path is None:
         return {}
@@ -59,9 +59,8 @@ def load_schedules(path: Path | None) -> dict[str, Schedule]:
         schedule.crontab()
         request = schedule.request
         try:
-            validate(request["backend_id"], request.get("workloads"), request.get("shots", 1024),
-                     request.get("seed"))  # fmt: skip
-        except SubmissionError as exc:
+            check_request(catalogue, request)
+        except BenchError as exc:
             raise ValueError(f"schedule {schedule.name!r}: {exc.message}") from exc
     return schedules
 
@@ -73,14 +72,9 @@ def beat_entries(schedules: dict[str, Schedule], task: str) -> dict[str, dict[st
     }
 
 
-def start_scheduled_run(runtime: Runtime, app: Celery, schedule: Schedule) -> str | None:
+def start_scheduled_run(service: RunService, schedule: Schedule) -> str | None:
     """Create and dispatch today's run of ``schedule``; None if it exists already."""
-    store = runtime.store
     run_id = schedule.run_id(now().date())
-    if store.get_run(run_id) is not None:
+    if service.store.get_run(run_id) is not None:
         return None
-    run = prepare_run(runtime.settings, schedule.tenant_id, dict(schedule.request),
-                      store.backend_statuses(), run_id=run_id)  # fmt: skip
-    store.create_run(run)
-    canvas(app, run).apply_async()
-    return run.id
+    return service.submit(schedule.tenant_id, schedule.request, run_id).run.id

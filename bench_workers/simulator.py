@@ -19,17 +19,18 @@ import copy
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.transpiler import StagedPassManager, generate_preset_pass_manager
 
-from bench_common.catalogue import BACKENDS, WORKLOADS
-from bench_common.metrics import ANALYSES
+from bench_common.catalogue import BackendSpec, WorkloadSpec
+from bench_common.documents import Calibration
 from bench_common.results import WorkloadResult
+from bench_common.workload_types import WorkloadType
 from bench_workers import aer_runner, stim_sampler, workloads
 from bench_workers.devices import DeviceModel, device_model, target
+from bench_workers.executors.base import JobSpec
 from bench_workers.noise import GateStep, MeasureStep, Step, schedule
 from bench_workers.seeds import derive_seeds
 
@@ -56,10 +57,10 @@ class Prepared:
     steps: tuple[Step, ...]
     stim: stim_sampler.StimProgram | None
     facts: workloads.CircuitFacts
-    calibration: dict[str, Any]
+    calibration: Calibration
 
 
-def _calibration_used(model: DeviceModel, steps: tuple[Step, ...]) -> dict[str, Any]:
+def _calibration_used(model: DeviceModel, steps: tuple[Step, ...]) -> Calibration:
     gate_uses = [(s.name, s.qubits) for s in steps if isinstance(s, GateStep)]
     qubits = {q for _, on in gate_uses for q in on}
     qubits |= {s.qubit for s in steps if isinstance(s, MeasureStep)}
@@ -76,14 +77,15 @@ def pass_manager(noise_model: str, seed: int) -> StagedPassManager:
 
 
 @lru_cache(maxsize=PREPARED_CACHE_SIZE)
-def prepare(workload_id: str, backend_id: str, transpile_seed: int) -> Prepared:
-    spec, backend = WORKLOADS[workload_id], BACKENDS[backend_id]
+def prepare(
+    spec: WorkloadSpec, kind: WorkloadType, backend: BackendSpec, transpile_seed: int
+) -> Prepared:
     model = device_model(backend.noise_model)
     if spec.qubits > model.num_qubits:
         raise ValueError(
-            f"{workload_id} needs {spec.qubits} qubits; {backend_id} has {model.num_qubits}"
+            f"{spec.id} needs {spec.qubits} qubits; {backend.id} has {model.num_qubits}"
         )
-    logical = workloads.build(spec)
+    logical = workloads.build(spec, kind)
     executed = pass_manager(backend.noise_model, transpile_seed).run(logical)
     steps = schedule(executed, model)
     try:
@@ -113,27 +115,27 @@ def sample(prepared: Prepared, shots: int, seed: int) -> dict[str, int]:
     )
 
 
-def execute(workload_id: str, backend_id: str, shots: int, seed: int) -> WorkloadResult:
+def execute(job: JobSpec) -> WorkloadResult:
     """Run one workload on a backend's device model; ``execution_time_ms`` is the wall
     clock of this call, transpilation included when it was not cached."""
     started = time.perf_counter()
-    spec = WORKLOADS[workload_id]
-    seeds = derive_seeds(seed, workload_id)
-    prepared = prepare(workload_id, backend_id, seeds.transpile)
-    counts = sample(prepared, shots, seeds.sample)
-    analysis = ANALYSES[spec.type](
+    spec = job.workload
+    seeds = derive_seeds(job.seed, spec.id)
+    prepared = prepare(spec, job.kind, job.backend, seeds.transpile)
+    counts = sample(prepared, job.shots, seeds.sample)
+    analysis = job.kind.analyse(
         counts, spec.qubits, spec.params, np.random.default_rng(seeds.bootstrap)
     )
     elapsed_ms = (time.perf_counter() - started) * 1e3
     return workloads.workload_result(
-        spec, analysis, prepared.facts, counts, execution_time_ms=elapsed_ms,
+        job, analysis, prepared.facts, counts, execution_time_ms=elapsed_ms,
         timing_source="wall_clock", calibration=copy.deepcopy(prepared.calibration),
     )  # fmt: skip
 
 
-def calibration(backend_id: str) -> dict[str, Any]:
+def calibration(backend: BackendSpec) -> Calibration:
     """The whole device model a backend is simulated with, JSON-safe."""
-    noise_model = BACKENDS[backend_id].noise_model
+    noise_model = backend.noise_model
     snapshot = device_model(noise_model).snapshot()
     snapshot.update(noise_model=noise_model, noise=NOISE_DESCRIPTION)
     return snapshot

@@ -1,4 +1,4 @@
-"""Logical circuits by workload type, and the gate counting the report uses.
+"""The seed's circuit builders (GHZ chain, mirror circuit), and the gate counting the report uses.
 
 Counting follows the contract: measurements and barriers are not gates, so GHZ-n has n
 gates and depth n. The depth-stress mirror circuit draws its layers from a generator seeded
@@ -8,10 +8,9 @@ run executes the identical circuit and their fidelities compare like with like.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from types import MappingProxyType
-from typing import Any
+from typing import cast
 
 import numpy as np
 from qiskit import QuantumCircuit, qasm3
@@ -19,8 +18,12 @@ from qiskit.circuit import CircuitInstruction
 from qiskit.circuit.library import get_standard_gate_name_mapping
 
 from bench_common.catalogue import WorkloadSpec
+from bench_common.documents import Calibration, TimingSource
 from bench_common.metrics import Analysis
-from bench_common.results import TimingSource, WorkloadResult
+from bench_common.results import WorkloadResult
+from bench_common.workload_types import WorkloadType
+from bench_workers.executors.base import JobSpec
+from bench_workers.plugins import resolve
 
 UNCOUNTED = frozenset({"barrier", "measure"})
 ONE_QUBIT_CLIFFORDS = ("h", "s", "sdg", "sx", "sxdg", "x", "y", "z")
@@ -61,14 +64,10 @@ def mirror_circuit(spec: WorkloadSpec) -> QuantumCircuit:
     return circuit
 
 
-BUILDERS: Mapping[str, Builder] = MappingProxyType(
-    {"BELL_STATE": ghz_chain, "GHZ_SCALING": ghz_chain, "DEPTH_STRESS": mirror_circuit}
-)
-
-
-def build(spec: WorkloadSpec) -> QuantumCircuit:
-    """The logical circuit of a workload; measurement ``i`` writes clbit ``i`` from qubit ``i``."""
-    return BUILDERS[spec.type](spec)
+def build(spec: WorkloadSpec, kind: WorkloadType) -> QuantumCircuit:
+    """The logical circuit of a workload, by its type's builder; measurement ``i`` writes
+    clbit ``i`` from qubit ``i``."""
+    return cast(Builder, resolve(kind.build))(spec)
 
 
 def _counted(instruction: CircuitInstruction) -> bool:
@@ -116,17 +115,20 @@ class CircuitFacts:
 
 
 def workload_result(
-    spec: WorkloadSpec,
+    job: JobSpec,
     analysis: Analysis,
     facts: CircuitFacts,
     counts: dict[str, int],
     *,
     execution_time_ms: float | None,
     timing_source: TimingSource,
-    calibration: dict[str, Any],
+    calibration: Calibration,
     provider_job_id: str | None = None,
 ) -> WorkloadResult:
-    """The report row and evidence of one executed workload, simulated or on hardware."""
+    """The report row and evidence of one executed workload, simulated or on hardware; the
+    type's shot accounting gives ``metrics.circuits`` and ``metrics.total_shots``."""
+    spec = job.workload
+    circuits = job.kind.circuits(spec)
     return WorkloadResult(
         id=spec.id,
         type=spec.type,
@@ -135,7 +137,7 @@ def workload_result(
         fidelity_ci95=analysis.fidelity_ci95,
         execution_time_ms=execution_time_ms,
         timing_source=timing_source,
-        metrics=dict(analysis.metrics),
+        metrics={**analysis.metrics, "circuits": circuits, "total_shots": circuits * job.shots},
         counts=counts,
         provider_job_id=provider_job_id,
         calibration=calibration,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import requests
 
-from bench_workers.redis_server import RedisServer, free_port
+from bench_common.redis_server import RedisServer, free_port
 from benchmarks.timing import row
 
 RUN_CLIENTS = 50

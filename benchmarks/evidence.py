@@ -72,14 +72,10 @@ def main() -> None:
         results = _results(np.random.default_rng(7))
         environment = environment_info()
         created_at = "2026-11-24T00:00:00Z"
-        report, _ = assemble_report(
-            _Run(), results, environment, created_at, signer=keys.signer, ledger=None
-        )
+        report, _ = assemble_report(_Run(), results, environment, created_at, keys.signer)
         keyring = keys.public_keyring()
         seal = median_seconds(
-            lambda: assemble_report(
-                _Run(), results, environment, created_at, signer=keys.signer, ledger=None
-            ),
+            lambda: assemble_report(_Run(), results, environment, created_at, keys.signer),
             30,
         )
         verify = median_seconds(lambda: verify_report(report, keyring), 30)

@@ -13,17 +13,22 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_cli.embedded import start_worker, stop_process, worker_command
+from bench_common.broker import BrokerDispatcher, celery_app
+from bench_common.catalogue import CATALOGUE
+from bench_common.redis_server import RedisServer
 from bench_common.runtime import Runtime
+from bench_common.service import RunRequest, RunService
 from bench_common.settings import Settings
 from bench_common.store import ACTIVE_STATUSES
-from bench_workers.celery_app import make_app
-from bench_workers.embedded import start_worker, stop_process, worker_command
-from bench_workers.redis_server import RedisServer
-from bench_workers.routing import QUEUES
-from bench_workers.submission import submit_run
 from benchmarks.timing import median_seconds, row
 
-SMALL_RUN = {"backend_id": "simulator", "workloads": ["bell_state"], "shots": 100, "seed": 1}
+SMALL_RUN: RunRequest = {
+    "backend_id": "simulator",
+    "workloads": ["bell_state"],
+    "shots": 100,
+    "seed": 1,
+}
 THROUGHPUT_RUNS = 600
 LATENCY_RUNS = 15
 
@@ -32,11 +37,13 @@ class Bench:
     def __init__(self, root: Path, redis: RedisServer) -> None:
         self.settings = Settings.from_env({}, data_dir=root, broker_url=redis.url)
         self.runtime = Runtime(self.settings)
-        self.app = make_app(self.settings)
+        self.app = celery_app(self.settings, CATALOGUE)
+        dispatcher = BrokerDispatcher(self.app)
+        self.service = RunService(self.settings, self.runtime.store, CATALOGUE, dispatcher)
 
     def submit(self) -> str:
-        store = self.runtime.store
-        return submit_run(self.settings, store, self.app, "bench", dict(SMALL_RUN)).run.id
+        """As the API submits: through the run service and the broker dispatcher."""
+        return self.service.submit("bench", SMALL_RUN).run.id
 
     def wait(self, run_ids: list[str]) -> None:
         """Until every run has its report; runs finish roughly in order, so only the oldest
@@ -52,11 +59,11 @@ class Bench:
     def runs_per_second(self, count: int, workers: int) -> float:
         """Runs are queued while the pool consumes nothing, then the pool drains them, so the
         clock measures the workers rather than this process submitting on the same cores."""
-        for queue in QUEUES:
+        for queue in CATALOGUE.queues:
             self.app.control.cancel_consumer(queue, reply=True, limit=workers)
         run_ids = [self.submit() for _ in range(count)]
         start = time.perf_counter()
-        for queue in QUEUES:
+        for queue in CATALOGUE.queues:
             self.app.control.add_consumer(queue, reply=True, limit=workers)
         self.wait(run_ids)
         return count / (time.perf_counter() - start)
@@ -74,7 +81,7 @@ def with_pool(root: Path, processes: int, measure: str) -> float:
         workers = [
             start_worker(
                 bench.settings,
-                worker_command(QUEUES, 1, name=f"bench{index}"),
+                worker_command(CATALOGUE.queues, 1, name=f"bench{index}"),
                 root / f"worker-{processes}-{index}.log",
             )
             for index in range(processes)
@@ -91,10 +98,12 @@ def with_pool(root: Path, processes: int, measure: str) -> float:
 
 
 def in_process_seconds() -> float:
+    from bench_workers.executors import JobSpec
     from bench_workers.simulator import execute
 
-    execute("bell_state", "simulator", 100, 1)
-    return median_seconds(lambda: execute("bell_state", "simulator", 100, 1), LATENCY_RUNS)
+    job = JobSpec.of("bell_state", "simulator", 100, 1)
+    execute(job)
+    return median_seconds(lambda: execute(job), LATENCY_RUNS)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 from bench_workers import aer_runner
+from bench_workers.executors import JobSpec
 from bench_workers.seeds import derive_seeds
 from bench_workers.simulator import execute, prepare
 from benchmarks.timing import median_seconds, row
@@ -27,8 +28,9 @@ AER_FULL_RUN_LIMIT_S = 60.0
 
 _CHILD = f"""
 import resource
+from bench_workers.executors import JobSpec
 from bench_workers.simulator import execute
-execute({WORKLOAD!r}, {BACKEND!r}, {SHOTS}, {SEED})
+execute(JobSpec.of({WORKLOAD!r}, {BACKEND!r}, {SHOTS}, {SEED}))
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
@@ -58,18 +60,19 @@ def _aer_seconds(run: Callable[[int], object]) -> tuple[float, str]:
 
 
 def main() -> None:
-    first = _seconds(lambda: execute(WORKLOAD, BACKEND, SHOTS, SEED))
-    distinct = len(execute(WORKLOAD, BACKEND, SHOTS, SEED).counts)
+    first = _seconds(lambda: execute(JobSpec.of(WORKLOAD, BACKEND, SHOTS, SEED)))
+    distinct = len(execute(JobSpec.of(WORKLOAD, BACKEND, SHOTS, SEED)).counts)
     seeds = iter(range(1000, 2000))
 
     def cold() -> None:
         prepare.cache_clear()
-        execute(WORKLOAD, BACKEND, SHOTS, next(seeds))
+        execute(JobSpec.of(WORKLOAD, BACKEND, SHOTS, next(seeds)))
 
     cold_s = median_seconds(cold, 3)
-    warm_s = median_seconds(lambda: execute(WORKLOAD, BACKEND, SHOTS, SEED), 5)
+    warm_s = median_seconds(lambda: execute(JobSpec.of(WORKLOAD, BACKEND, SHOTS, SEED)), 5)
 
-    prepared = prepare(WORKLOAD, BACKEND, derive_seeds(SEED, WORKLOAD).transpile)
+    job = JobSpec.of(WORKLOAD, BACKEND, SHOTS, SEED)
+    prepared = prepare(job.workload, job.kind, job.backend, derive_seeds(SEED, WORKLOAD).transpile)
     assert prepared.stim is not None
     circuit = prepared.stim.circuit
     stim_s = median_seconds(

@@ -28,9 +28,9 @@ from store_cases import make_run
 
 from bench_api import platform
 from bench_api.app import create_app
+from bench_common.redis_server import RedisServer, free_port
 from bench_common.settings import Settings
 from bench_common.timeutil import format_time, now
-from bench_workers.redis_server import RedisServer, free_port
 
 BENCH = str(Path(sys.executable).with_name("bench"))
 KEY_A = "test-key-tenant-a-8c1f"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench_workers.redis_server import RedisServer
+from bench_common.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = Path(__file__).resolve().parent / "vectors"

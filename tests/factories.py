@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench_common.evidence import KeyStore, Ledger
+from bench_common.evidence import KeyStore, Ledger, record_in_ledger
 from bench_common.reporting import assemble_report, environment_info
 from bench_common.results import WorkloadResult
 from bench_common.timeutil import format_time, now
@@ -54,11 +54,12 @@ def sign(
     data_dir: Path, keys: KeyStore, created_at: str | None = None, run: Run | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A report as the finalizer makes it: signed, with a bundle and a ledger receipt."""
-    with Ledger(data_dir / "ledger", keys.signer, "test/ledger") as ledger:
-        return assemble_report(
+    with Ledger(data_dir / "ledger", None, "test/ledger") as ledger:
+        report, bundle = assemble_report(
             run or Run(), results(), environment_info(), created_at or format_time(now()),
-            signer=keys.signer, ledger=ledger,
+            keys.signer,
         )  # fmt: skip
+        return record_in_ledger(report, ledger, keys.signer), bundle
 
 
 def signed_report(data_dir: Path) -> tuple[dict[str, Any], dict[str, Any], KeyStore]:

@@ -9,13 +9,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench_common.runtime import Runtime
+from bench_cli.embedded import start_worker, stop_process, worker_command
+from bench_common.broker import BrokerDispatcher, celery_app
+from bench_common.catalogue import CATALOGUE
+from bench_common.redis_server import RedisServer
+from bench_common.service import RunService, Submission
 from bench_common.settings import Settings
-from bench_workers.celery_app import make_app
-from bench_workers.embedded import start_worker, stop_process, worker_command
-from bench_workers.redis_server import RedisServer
-from bench_workers.routing import QUEUES
-from bench_workers.submission import Submission, submit_run
+from bench_workers.runtime import WorkerRuntime
 
 T = TypeVar("T")
 
@@ -38,11 +38,11 @@ class Pipeline:
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
-    def runtime(self) -> Runtime:
-        return Runtime(self.settings)
+    def runtime(self) -> WorkerRuntime:
+        return WorkerRuntime(self.settings)
 
     def start_worker(
-        self, queues: Sequence[str] = QUEUES, concurrency: int = 1, *, beat: bool = False,
+        self, queues: Sequence[str] = CATALOGUE.queues, concurrency: int = 1, *, beat: bool = False,
         **overrides: Any,
     ) -> subprocess.Popen[bytes]:  # fmt: skip
         index = len(self.workers)
@@ -57,10 +57,11 @@ class Pipeline:
         return "\n".join(p.read_text() for p in sorted(self.settings.data_dir.glob("worker*.log")))
 
     def submit(self, backend_id: str = "simulator", **request: Any) -> Submission:
-        app = make_app(self.settings)
+        """Submit as the API does: through the run service and the broker dispatcher."""
         runtime = self.runtime
-        return submit_run(self.settings, runtime.store, app, "tenant-a",
-                          {"backend_id": backend_id, **request})  # fmt: skip
+        dispatcher = BrokerDispatcher(celery_app(self.settings, runtime.catalogue))
+        service = RunService(self.settings, runtime.store, runtime.catalogue, dispatcher)
+        return service.submit("tenant-a", {"backend_id": backend_id, **request})  # type: ignore[typeddict-item]
 
     def wait_for_report(self, run_id: str, timeout: float = 120.0) -> dict[str, Any]:
         store = self.runtime.store

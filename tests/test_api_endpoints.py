@@ -9,8 +9,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from bench_api import platform
-from bench_common.evidence import parse_checkpoint, verify_consistency, verify_inclusion
-from bench_common.evidence.verification import Verification
+from bench_common.evidence import (
+    Verification,
+    parse_checkpoint,
+    verify_consistency,
+    verify_inclusion,
+)
 
 SEED_WORKLOADS = [
     ("bell_state", "BELL_STATE", "Bell state preparation (2 qubits)", 2),

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from bench_api import platform
-from bench_workers.redis_server import RedisServer
+from bench_common.redis_server import RedisServer
 
 MIB = 1024 * 1024
 

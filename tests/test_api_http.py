@@ -14,9 +14,9 @@ from typing import Any
 import requests
 from api_fixtures import API, A, B, Served, serve
 
+from bench_common.redis_server import RedisServer
 from bench_common.store import SQLiteStore
 from bench_common.timeutil import format_time, now
-from bench_workers.redis_server import RedisServer
 
 RUN_TIMEOUT = 240.0
 

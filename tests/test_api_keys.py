@@ -14,8 +14,8 @@ from flask import Flask
 from bench_api import platform
 from bench_api.app import create_app
 from bench_api.auth import hash_key
+from bench_common.redis_server import RedisServer
 from bench_common.settings import Settings
-from bench_workers.redis_server import RedisServer
 
 
 def _stored_bytes(data_dir: Path) -> bytes:

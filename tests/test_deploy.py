@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import yaml
 
-from bench_common.settings import PROVIDER_ENV_PREFIXES, Settings
-from bench_workers.credentials import REQUIRED_VARIABLES
-from bench_workers.routing import QUEUES
+from bench_cli.main import SUBCOMMANDS
+from bench_common.catalogue import CATALOGUE
+from bench_common.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -32,12 +32,12 @@ API_APP = "bench_api.app:create_app()"
 SIMULATOR_GRACE_SECONDS = 120
 
 SETTINGS_ENV = {spec.metadata["env"] for spec in fields(Settings) if "env" in spec.metadata}
+QUEUES = CATALOGUE.queues
 PROVIDER_BENCH_ENV = {
     name
-    for groups in REQUIRED_VARIABLES.values()
-    for group in groups
-    for name in group
-    if name.startswith("BENCH_") and name.startswith(PROVIDER_ENV_PREFIXES)
+    for provider in CATALOGUE.providers.values()
+    for name in provider.variables
+    if name.startswith("BENCH_") and name.startswith(provider.env_prefixes)
 }
 BENCH_NAME = re.compile(r"(?<![A-Za-z0-9_])BENCH_[A-Z0-9_]+")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
@@ -232,8 +232,6 @@ def _check_bench_argv(where: str, argv: list[str]) -> None:
     elif program == "gunicorn":
         assert argv[-1] == API_APP, f"{where}: {argv}"
     elif program == "bench":
-        from bench_common.cli import SUBCOMMANDS
-
         assert argv[1] in SUBCOMMANDS, f"{where}: no bench subcommand {argv[1]}"
     else:
         pytest.fail(f"{where} runs {argv}, neither the Celery app nor the API")

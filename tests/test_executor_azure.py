@@ -10,17 +10,18 @@ from pathlib import Path
 import pytest
 from played_azure import CONNECTION_STRING, PlayedAzure, played_azure
 
-from bench_common.catalogue import BACKENDS
-from bench_common.runtime import Runtime
+from bench_common.catalogue import CATALOGUE
+from bench_common.service import RunService
 from bench_common.settings import Settings
 from bench_common.timeutil import parse_time
 from bench_workers import jobs
+from bench_workers.commands import InProcess
 from bench_workers.executors.azure import AzureExecutor, job_id_for
 from bench_workers.executors.base import JobSpec, ProviderError
-from bench_workers.submission import prepare_run
+from bench_workers.runtime import WorkerRuntime as Runtime
 
 CREDENTIALS = {"AZURE_QUANTUM_CONNECTION_STRING": CONNECTION_STRING}
-BELL = JobSpec("run-azure-1", "bell_state", "quantinuum_h2", 100, 7)
+BELL = JobSpec.of("bell_state", "quantinuum_h2", 100, 7, run_id="run-azure-1")
 JOB_ROUTE = "/jobs/{id}"
 PER_SHOT = {"meas": ["00"] * 48 + ["11"] * 50 + ["01", "10"]}
 COST = {
@@ -119,12 +120,12 @@ def test_cancel_stops_a_waiting_job_and_leaves_a_finished_one(service: PlayedAzu
 
 def test_status_reports_availability_and_queue_time(service: PlayedAzure) -> None:
     executor = AzureExecutor(CREDENTIALS)
-    status = executor.status(BACKENDS["quantinuum_h2"])
+    status = executor.status(CATALOGUE.backends["quantinuum_h2"])
     assert (status.status, status.detail) == ("online", "Available; average queue time 5400 s")
     service.targets[0]["currentAvailability"] = "Unavailable"
-    assert executor.status(BACKENDS["quantinuum_h2"]).status == "offline"
+    assert executor.status(CATALOGUE.backends["quantinuum_h2"]).status == "offline"
     service.targets.clear()
-    assert executor.status(BACKENDS["quantinuum_h2"]).status == "offline"
+    assert executor.status(CATALOGUE.backends["quantinuum_h2"]).status == "offline"
 
 
 def test_nothing_is_built_before_first_use() -> None:
@@ -153,17 +154,16 @@ def advance_until_settled(runtime: Runtime, run_id: str) -> tuple[str | None, in
 
 
 @pytest.fixture
-def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, service: PlayedAzure) -> Runtime:
-    """A real SQLite store; the task reaches this test's executor, not the per-process cache."""
+def runtime(tmp_path: Path, service: PlayedAzure) -> Runtime:
+    """A real SQLite store; the runtime owns this test's executor."""
     settings = Settings.from_env({}, data_dir=tmp_path, provider_env=CREDENTIALS)
-    executor = AzureExecutor(settings.provider_env)
-    monkeypatch.setattr(jobs, "executor_for", lambda _name, _credentials: executor)
-    return Runtime(settings)
+    return Runtime(settings, executors={"azure": AzureExecutor(settings.provider_env)})
 
 
 def queued_run(runtime: Runtime) -> str:
     request = {"backend_id": "quantinuum_h2", "workloads": ["bell_state"], "shots": 100, "seed": 7}
-    run = prepare_run(runtime.settings, "tenant-a", request, runtime.store.backend_statuses())
+    run = RunService(runtime.settings, runtime.store, runtime.catalogue,
+                     InProcess(runtime)).plan("tenant-a", request)  # fmt: skip
     assert (run.execution_mode, run.queue) == ("hardware", "azure")
     runtime.store.create_run(run)
     return run.id

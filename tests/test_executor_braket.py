@@ -22,16 +22,16 @@ from braket.devices import LocalSimulator
 from braket.tasks import GateModelQuantumTaskResult
 from moto import mock_aws
 
-from bench_common.catalogue import BACKENDS, WORKLOADS
-from bench_common.runtime import Runtime
+from bench_common.catalogue import CATALOGUE
+from bench_common.placement import execution_mode
 from bench_common.settings import Settings
 from bench_common.store import Run
 from bench_common.timeutil import format_time, now
 from bench_workers import jobs
-from bench_workers.credentials import execution_mode
-from bench_workers.executors import EXECUTORS, braket_results
+from bench_workers.executors import braket_results
 from bench_workers.executors.base import JobSpec, ProviderError
 from bench_workers.executors.braket import AwsTasks, BraketExecutor, aws_errors, client_token
+from bench_workers.runtime import WorkerRuntime as Runtime
 
 REGION = "us-east-1"
 FORTE = "arn:aws:braket:us-east-1::device/qpu/ionq/Forte-1"
@@ -60,7 +60,7 @@ SHOTS = sum(BRAKET_OUTCOMES.values())
 
 
 def forte_job(workload_id: str = "ghz_5q", run_id: str = RUN_ID) -> JobSpec:
-    return JobSpec(run_id, workload_id, "ionq_forte", SHOTS, 11)
+    return JobSpec.of(workload_id, "ionq_forte", SHOTS, 11, run_id=run_id)
 
 
 def results_json(task_arn: str) -> str:
@@ -82,7 +82,7 @@ def results_json(task_arn: str) -> str:
         "additionalMetadata": {
             "action": {
                 "braketSchemaHeader": {"name": "braket.ir.openqasm.program", "version": "1"},
-                "source": braket_results.program("ghz_5q").to_ir("OPENQASM").source,
+                "source": braket_results.program(forte_job()).to_ir("OPENQASM").source,
             },
         },
     })  # fmt: skip
@@ -193,7 +193,7 @@ def create_params(job: JobSpec) -> dict[str, Any]:
         "shots": job.shots,
         "outputS3Bucket": BUCKET,
         "outputS3KeyPrefix": f"bench/{job.run_id}",
-        "action": GhzProgram(WORKLOADS[job.workload_id].qubits),
+        "action": GhzProgram(CATALOGUE.workloads[job.workload_id].qubits),
     }
 
 
@@ -324,16 +324,16 @@ def test_device_status_and_queue_depth(executor: BraketExecutor, stub: Stubber) 
     stub.add_response("get_device", device("ONLINE", "17"), {"deviceArn": FORTE})
     stub.add_response("get_device", device("OFFLINE"), {"deviceArn": FORTE})
 
-    online = executor.status(BACKENDS["ionq_forte"])
+    online = executor.status(CATALOGUE.backends["ionq_forte"])
     assert (online.status, online.queue_depth) == ("online", 17)
-    assert executor.status(BACKENDS["ionq_forte"]).status == "offline"
-    assert executor.status(BACKENDS["ionq_aria"]).status == "retired"  # no AWS call
+    assert executor.status(CATALOGUE.backends["ionq_forte"]).status == "offline"
+    assert executor.status(CATALOGUE.backends["ionq_aria"]).status == "retired"  # no AWS call
 
 
 @pytest.mark.parametrize("backend_id", ["ionq_aria", "rigetti_ankaa"])
 def test_retired_devices_refuse_work_for_good(executor: BraketExecutor, backend_id: str) -> None:
     with pytest.raises(ProviderError, match="device retired") as raised:
-        executor.submit(JobSpec(RUN_ID, "bell_state", backend_id, 100, 1))
+        executor.submit(JobSpec.of("bell_state", backend_id, 100, 1, run_id=RUN_ID))
     assert raised.value.retryable is False
 
 
@@ -348,8 +348,8 @@ def test_a_workload_wider_than_the_device_is_refused_before_any_call(
 def test_catalogue_arns_are_the_sdk_s_current_devices() -> None:
     from braket.devices import Devices
 
-    assert BACKENDS["ionq_forte"].device == Devices.IonQ.Forte1
-    assert BACKENDS["iqm_garnet"].device == Devices.IQM.Garnet
+    assert CATALOGUE.backends["ionq_forte"].device == Devices.IonQ.Forte1
+    assert CATALOGUE.backends["iqm_garnet"].device == Devices.IQM.Garnet
 
 
 @pytest.mark.parametrize(
@@ -365,7 +365,7 @@ def test_network_failures_are_retryable(error: Exception) -> None:
 @pytest.mark.parametrize("workload_id", ["bell_state", "ghz_5q"])
 def test_the_local_simulator_runs_a_workload_through_the_same_path(workload_id: str) -> None:
     executor = BraketExecutor({}, local_device=LocalSimulator())
-    job = JobSpec(RUN_ID, workload_id, "ionq_forte", 2000, 3)
+    job = JobSpec.of(workload_id, "ionq_forte", 2000, 3, run_id=RUN_ID)
     task_id = executor.submit(job)
     assert executor.poll(task_id) == "done"
     result = executor.result(job, task_id)
@@ -405,8 +405,8 @@ def runtime(tmp_path: Path) -> Runtime:
 
 def queued_run(runtime: Runtime) -> str:
     """A queued hardware run of ghz_5q on IonQ Forte, stored as ``prepare_run`` stores one."""
-    backend = BACKENDS["ionq_forte"]
-    assert execution_mode(backend, runtime.settings.provider_env, EXECUTORS) == "hardware"
+    backend = CATALOGUE.backends["ionq_forte"]
+    assert execution_mode(CATALOGUE, backend, runtime.settings.provider_env) == "hardware"
     moment = now()
     run = Run(
         id=str(uuid.uuid4()),
@@ -439,9 +439,9 @@ def drive(runtime: Runtime, run_id: str, limit: int = 10) -> tuple[str | None, l
 
 
 @pytest.fixture
-def injected(monkeypatch: pytest.MonkeyPatch, executor: BraketExecutor) -> BraketExecutor:
-    """The job layer uses this executor, not the per-process cached one."""
-    monkeypatch.setattr(jobs, "executor_for", lambda name, credentials: executor)
+def injected(runtime: Runtime, executor: BraketExecutor) -> BraketExecutor:
+    """The job layer uses this executor: the runtime owns it."""
+    runtime.executors["braket"] = executor
     return executor
 
 

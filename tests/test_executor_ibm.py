@@ -16,15 +16,17 @@ from qiskit_ibm_runtime.fake_provider import FakeBrisbane, FakeTorino
 from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
 from requests.exceptions import ConnectionError as RequestsConnectionError
 
-from bench_common.catalogue import BACKENDS
-from bench_common.evidence.canonical import canonicalize
-from bench_common.runtime import Runtime
+from bench_common.catalogue import CATALOGUE
+from bench_common.errors import BenchError
+from bench_common.evidence import canonicalize
+from bench_common.service import RunService
 from bench_common.settings import Settings
 from bench_common.timeutil import format_time
-from bench_workers import executors, jobs
+from bench_workers import jobs
+from bench_workers.commands import InProcess
 from bench_workers.executors import JobSpec, ProviderError
 from bench_workers.executors.ibm import IBMExecutor
-from bench_workers.submission import SubmissionError, prepare_run
+from bench_workers.runtime import WorkerRuntime as Runtime
 
 SHOTS = 1000
 SNAPSHOT_TIME = "2025-02-26T19:33:06.000000Z"
@@ -52,9 +54,9 @@ def test_local_mode_runs_workloads_on_fake_backends(
 ) -> None:
     """Local mode simulates the whole device's noise model, a few seconds per job on Eagle
     and several times that on Heron, hence one workload there."""
-    executor = IBMExecutor({}, backends={BACKENDS[backend_id].device: fake}.__getitem__)
+    executor = IBMExecutor({}, backends={CATALOGUE.backends[backend_id].device: fake}.__getitem__)
     for workload_id in workload_ids:
-        job = JobSpec(f"local-{backend_id}", workload_id, backend_id, SHOTS, 11)
+        job = JobSpec.of(workload_id, backend_id, SHOTS, 11, run_id=f"local-{backend_id}")
         job_id = executor.submit(job)
         assert executor.submit(job) == job_id
         assert executor.poll(job_id) == "done"
@@ -73,7 +75,7 @@ def test_local_mode_runs_workloads_on_fake_backends(
 
 def test_played_service_job_reports_the_provider_spans(played: PlayedIBM) -> None:
     executor = IBMExecutor(CREDENTIALS)
-    job = JobSpec("played-run", "ghz_5q", "ibm_brisbane", SHOTS, 5)
+    job = JobSpec.of("ghz_5q", "ibm_brisbane", SHOTS, 5, run_id="played-run")
     job_id = executor.submit(job)
     sent = played.jobs[job_id]
     assert sent.backend == "ibm_brisbane"
@@ -99,7 +101,7 @@ def test_played_service_job_reports_the_provider_spans(played: PlayedIBM) -> Non
 def test_played_job_without_spans_is_timed_by_its_metrics(played: PlayedIBM) -> None:
     played.spans = False
     executor = IBMExecutor(CREDENTIALS)
-    job = JobSpec("metrics-run", "bell_state", "ibm_brisbane", SHOTS, 5)
+    job = JobSpec.of("bell_state", "ibm_brisbane", SHOTS, 5, run_id="metrics-run")
     job_id = executor.submit(job)
     played.jobs[job_id].status = "Completed"
     result = executor.result(job, job_id)
@@ -113,13 +115,15 @@ def test_played_job_endings_map_to_failed(
     played: PlayedIBM, played_status: str, state: str
 ) -> None:
     executor = IBMExecutor(CREDENTIALS)
-    job_id = executor.submit(JobSpec("ending-run", "bell_state", "ibm_brisbane", SHOTS, 5))
+    job_id = executor.submit(
+        JobSpec.of("bell_state", "ibm_brisbane", SHOTS, 5, run_id="ending-run")
+    )
     played.jobs[job_id].status = played_status
     assert executor.poll(job_id) == state
 
 
 def test_redelivered_submit_creates_one_provider_job(played: PlayedIBM) -> None:
-    job = JobSpec("redelivered-run", "bell_state", "ibm_brisbane", SHOTS, 5)
+    job = JobSpec.of("bell_state", "ibm_brisbane", SHOTS, 5, run_id="redelivered-run")
     first = IBMExecutor(CREDENTIALS).submit(job)
     again = IBMExecutor(CREDENTIALS).submit(job)
     assert again == first
@@ -128,10 +132,10 @@ def test_redelivered_submit_creates_one_provider_job(played: PlayedIBM) -> None:
 
 def test_backend_status_and_unknown_backend(played: PlayedIBM) -> None:
     executor = IBMExecutor(CREDENTIALS)
-    status = executor.status(BACKENDS["ibm_brisbane"])
+    status = executor.status(CATALOGUE.backends["ibm_brisbane"])
     assert (status.status, status.queue_depth) == ("online", 7)
     with pytest.raises(ProviderError) as refused:
-        executor.status(BACKENDS["ibm_heron"])
+        executor.status(CATALOGUE.backends["ibm_heron"])
     assert not refused.value.retryable
     assert "ibm_fez" in str(refused.value)
 
@@ -140,18 +144,20 @@ def test_backend_status_and_unknown_backend(played: PlayedIBM) -> None:
 def test_token_exchange_failures(played: PlayedIBM, http_status: int, retryable: bool) -> None:
     played.failures["POST /identity/token"] = http_status
     with pytest.raises(ProviderError) as failed:
-        IBMExecutor(CREDENTIALS).status(BACKENDS["ibm_brisbane"])
+        IBMExecutor(CREDENTIALS).status(CATALOGUE.backends["ibm_brisbane"])
     assert failed.value.retryable is retryable
     assert f"Played failure {http_status}" in str(failed.value)
 
 
 def test_cancel_and_device_calibration(played: PlayedIBM) -> None:
     executor = IBMExecutor(CREDENTIALS)
-    job_id = executor.submit(JobSpec("cancel-run", "bell_state", "ibm_brisbane", SHOTS, 5))
+    job_id = executor.submit(
+        JobSpec.of("bell_state", "ibm_brisbane", SHOTS, 5, run_id="cancel-run")
+    )
     executor.cancel(job_id)
     assert played.jobs[job_id].status == "Cancelled"
     assert executor.poll(job_id) == "failed"
-    device = executor.calibration("ibm_brisbane")
+    device = executor.calibration(CATALOGUE.backends["ibm_brisbane"])
     assert (device["timestamp"], device["num_qubits"], len(device["qubits"])) == (
         SNAPSHOT_TIME,
         127,
@@ -161,9 +167,8 @@ def test_cancel_and_device_calibration(played: PlayedIBM) -> None:
 
 
 @pytest.fixture
-def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Runtime:
-    """A real SQLite store and a registry of its own, so the played executor stays here."""
-    monkeypatch.setattr(executors, "_instances", {})
+def runtime(tmp_path: Path) -> Runtime:
+    """A real SQLite store; the runtime builds its own executors, so the played one stays here."""
     return Runtime(Settings.from_env({}, data_dir=tmp_path, provider_env=CREDENTIALS))
 
 
@@ -179,7 +184,8 @@ def _advance(runtime: Runtime, run_id: str, workload_id: str) -> tuple[str | Non
 
 def _hardware_run(runtime: Runtime) -> str:
     request = {"backend_id": "ibm_brisbane", "workloads": ["bell_state"]}
-    run = prepare_run(runtime.settings, "tenant-a", request, runtime.store.backend_statuses())
+    run = RunService(runtime.settings, runtime.store, runtime.catalogue,
+                     InProcess(runtime)).plan("tenant-a", request)  # fmt: skip
     assert (run.execution_mode, run.queue) == ("hardware", "ibm")
     runtime.store.create_run(run)
     return run.id
@@ -241,8 +247,9 @@ def test_status_refresh_stores_what_the_provider_says_and_gates_new_runs(
     assert stored["ibm_brisbane"]["queue_depth"] == 7
     assert "ibm_fez" in stored["ibm_heron"]["detail"]
     request = {"backend_id": "ibm_heron", "workloads": ["bell_state"]}
-    with pytest.raises(SubmissionError) as refused:
-        prepare_run(runtime.settings, "tenant-a", request, stored)
+    with pytest.raises(BenchError) as refused:
+        RunService(runtime.settings, runtime.store, runtime.catalogue,
+                   InProcess(runtime)).plan("tenant-a", request)  # fmt: skip
     assert refused.value.code == "BACKEND_UNAVAILABLE"
 
     played.failures[r"GET /api/v1/backends/\w+/status"] = 503  # the provider is down

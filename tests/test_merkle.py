@@ -11,7 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench_common.evidence import merkle_root, verify_consistency, verify_inclusion
-from bench_common.evidence.merkle import MemoryTree, consistency_proof, inclusion_proof, root_of
+from bench_common.evidence._internal.merkle import (
+    MemoryTree,
+    consistency_proof,
+    inclusion_proof,
+    root_of,
+)
 
 
 def _b64(value: str | None) -> bytes:

@@ -10,18 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench_common.catalogue import WORKLOADS
-from bench_common.metrics import ANALYSES, analyse_ghz, analyse_mirror, tallies
+from bench_common.metrics import analyse_ghz, analyse_mirror, tallies
 
 MIRROR = {"layers": 10, "circuit_seed": 2026}
 
 
 def rng(seed: int = 0) -> np.random.Generator:
     return np.random.default_rng(seed)
-
-
-def test_every_catalogue_workload_type_has_an_analysis() -> None:
-    assert {w.type for w in WORKLOADS.values()} <= set(ANALYSES)
 
 
 def test_ghz_hellinger_fidelity_by_hand() -> None:

@@ -10,11 +10,15 @@ from dataclasses import replace
 import pytest
 from pipeline import Pipeline, wait_for
 
+from bench_common.catalogue import CATALOGUE
 from bench_common.evidence import verify_report
+from bench_common.queues import FINALIZE, RECONCILE, RUN_WORKLOAD
 from bench_workers import jobs
 from bench_workers.celery_app import make_app
-from bench_workers.routing import FINALIZE, PROVIDER_QUEUES, QUEUES, RECONCILE, RUN_WORKLOAD
-from bench_workers.submission import canvas
+from bench_workers.tasks import canvas
+
+QUEUES = CATALOGUE.queues
+PROVIDER_QUEUES = [p.queue for p in CATALOGUE.providers.values()]
 
 
 def verified(pipeline: Pipeline, report: dict) -> None:

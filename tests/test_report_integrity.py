@@ -10,9 +10,14 @@ from typing import Any
 import pytest
 from factories import Run, sign, signed_report
 
-from bench_common.evidence import KeyStore, TrustedKeys, verify_bundle, verify_report
-from bench_common.evidence.keyring import generate_private_key
-from bench_common.evidence.signing import public_pem
+from bench_common.evidence import (
+    KeyStore,
+    TrustedKeys,
+    generate_private_key,
+    public_pem,
+    verify_bundle,
+    verify_report,
+)
 
 Path_ = tuple[Any, ...]
 

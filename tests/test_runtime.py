@@ -6,25 +6,24 @@ import os
 from pathlib import Path
 
 from bench_common.evidence import KeyStore, verify_report
-from bench_common.runtime import Runtime
+from bench_common.service import RunService
 from bench_common.settings import Settings
-from bench_workers import jobs
-from bench_workers.submission import prepare_run
+from bench_workers.commands import InProcess
+from bench_workers.runtime import WorkerRuntime
 
 
-def finished_report(runtime: Runtime) -> dict:
+def finished_report(runtime: WorkerRuntime) -> dict:
     request = {"backend_id": "simulator", "workloads": ["bell_state"], "shots": 50, "seed": 1}
-    run = prepare_run(runtime.settings, "tenant-a", request, {})
-    runtime.store.create_run(run)
-    jobs.advance_workload(runtime, run.id, "bell_state")
-    assert jobs.finalize(runtime, run.id) == "completed"
+    service = RunService(runtime.settings, runtime.store, runtime.catalogue, InProcess(runtime))
+    run = service.submit("tenant-a", request).run
+    assert runtime.store.get_run(run.id).status == "completed"
     report = runtime.store.get_report(run.id)
     assert report is not None
     return report
 
 
 def test_rotation_by_another_process_is_picked_up(tmp_path: Path) -> None:
-    runtime = Runtime(Settings.from_env({}, data_dir=tmp_path))
+    runtime = WorkerRuntime(Settings.from_env({}, data_dir=tmp_path))
     before = finished_report(runtime)
     old_key = before["integrity"]["signature"]["key_id"]
 
@@ -35,7 +34,6 @@ def test_rotation_by_another_process_is_picked_up(tmp_path: Path) -> None:
 
     after = finished_report(runtime)
     assert after["integrity"]["signature"]["key_id"] == "rotated-2026"
-    assert runtime.ledger.signer is runtime.keys.signer
     assert "— rotated-2026 " in after["integrity"]["ledger"]["checkpoint"]
     public = runtime.keys.public_keyring()
     statuses = {k["key_id"]: k["status"] for k in public["keys"]}

@@ -11,9 +11,10 @@ import pytest
 from celery.schedules import crontab
 from pipeline import Pipeline, wait_for
 
+from bench_common.catalogue import CATALOGUE
+from bench_common.queues import SCHEDULED_RUN
 from bench_common.settings import Settings
 from bench_workers.celery_app import make_app
-from bench_workers.routing import SCHEDULED_RUN
 from bench_workers.schedules import load_schedules
 
 NIGHTLY = {
@@ -51,12 +52,12 @@ def test_a_bad_schedule_is_refused_with_its_name(
 ) -> None:
     path = write(tmp_path / "schedules.json", NIGHTLY | change)
     with pytest.raises(ValueError, match=message) as refused:
-        load_schedules(path)
+        load_schedules(path, CATALOGUE)
     assert "nightly-brisbane" in str(refused.value)
 
 
 def test_run_ids_are_one_per_schedule_and_day(tmp_path: Path) -> None:
-    [schedule] = load_schedules(write(tmp_path / "s.json", NIGHTLY)).values()
+    [schedule] = load_schedules(write(tmp_path / "s.json", NIGHTLY), CATALOGUE).values()
     day = date(2026, 11, 25)
     assert schedule.run_id(day) == schedule.run_id(date(2026, 11, 25))
     assert schedule.run_id(day) != schedule.run_id(date(2026, 11, 26))

@@ -6,13 +6,20 @@ import json
 
 import pytest
 
-from bench_common.catalogue import BACKENDS, WORKLOADS
+from bench_common.catalogue import CATALOGUE
 from bench_common.evidence import canonicalize
 from bench_common.results import WorkloadResult
 from bench_common.timeutil import parse_time
+from bench_workers.executors import JobSpec
 from bench_workers.simulator import calibration, execute
 
 SEED = 2026
+
+
+def simulate(workload_id: str, backend_id: str, shots: int, seed: int) -> WorkloadResult:
+    return execute(JobSpec.of(workload_id, backend_id, shots, seed))
+
+
 GHZ_SIZES = {"bell_state": 2, "ghz_5q": 5, "ghz_10q": 10, "ghz_50q": 50, "ghz_100q": 100}
 
 
@@ -29,15 +36,20 @@ def assert_json_safe(result: WorkloadResult) -> None:
 
 @pytest.fixture(scope="module")
 def ideal() -> dict[str, WorkloadResult]:
-    return {w: execute(w, "simulator", 2000, SEED) for w in WORKLOADS}
+    return {w: simulate(w, "simulator", 2000, SEED) for w in CATALOGUE.workloads}
 
 
 def test_the_noiseless_simulator_reaches_fidelity_one(ideal: dict[str, WorkloadResult]) -> None:
     assert ideal["depth_stress"].fidelity == 1.0
-    assert ideal["depth_stress"].metrics == {"polarization": 1.0, "layers": 10}
+    assert ideal["depth_stress"].metrics == {
+        "polarization": 1.0,
+        "layers": 10,
+        "circuits": 1,
+        "total_shots": 2000,
+    }
     for workload in GHZ_SIZES:
         assert fidelity_of(ideal[workload]) >= 0.999, workload
-        assert ideal[workload].metrics == {"population": 1.0}
+        assert ideal[workload].metrics == {"population": 1.0, "circuits": 1, "total_shots": 2000}
 
 
 def test_logical_gate_count_and_depth(ideal: dict[str, WorkloadResult]) -> None:
@@ -62,9 +74,9 @@ def test_results_are_complete_and_json_safe(ideal: dict[str, WorkloadResult]) ->
 
 
 def test_same_seed_same_counts_different_seed_different_counts() -> None:
-    first = execute("ghz_5q", "ibm_brisbane", 2000, 11)
-    again = execute("ghz_5q", "ibm_brisbane", 2000, 11)
-    other = execute("ghz_5q", "ibm_brisbane", 2000, 12)
+    first = simulate("ghz_5q", "ibm_brisbane", 2000, 11)
+    again = simulate("ghz_5q", "ibm_brisbane", 2000, 11)
+    other = simulate("ghz_5q", "ibm_brisbane", 2000, 12)
     assert again.counts == first.counts
     assert (again.fidelity, again.fidelity_ci95, again.metrics) == (
         first.fidelity,
@@ -77,7 +89,7 @@ def test_same_seed_same_counts_different_seed_different_counts() -> None:
 
 def test_noisy_ghz_fidelity_falls_with_size() -> None:
     fidelities = [
-        fidelity_of(execute(w, "ibm_brisbane", 4000, SEED))
+        fidelity_of(simulate(w, "ibm_brisbane", 4000, SEED))
         for w in ("ghz_5q", "ghz_10q", "ghz_50q", "ghz_100q")
     ]
     assert fidelities[0] > fidelities[1] > fidelities[2] > fidelities[3], fidelities
@@ -85,11 +97,11 @@ def test_noisy_ghz_fidelity_falls_with_size() -> None:
 
 
 def test_the_calibration_used_is_recorded_with_its_timestamp() -> None:
-    result = execute("ghz_5q", "ibm_brisbane", 500, SEED)
+    result = simulate("ghz_5q", "ibm_brisbane", 500, SEED)
     used = result.calibration
-    assert used["timestamp"] == calibration("ibm_brisbane")["timestamp"]
+    assert used["timestamp"] == calibration(CATALOGUE.backends["ibm_brisbane"])["timestamp"]
     assert parse_time(used["timestamp"]) is not None and used["timestamp"].endswith("Z")
-    assert used["noise_model"] == BACKENDS["ibm_brisbane"].noise_model
+    assert used["noise_model"] == CATALOGUE.backends["ibm_brisbane"].noise_model
     assert "fake_provider.FakeBrisbane" in used["source"]
     assert len(used["qubits"]) == 5
     two_qubit = [on for table in used["gates"].values() for on in table if "," in on]
@@ -97,13 +109,13 @@ def test_the_calibration_used_is_recorded_with_its_timestamp() -> None:
     assert_json_safe(result)
 
 
-@pytest.mark.parametrize("backend_id", sorted(BACKENDS))
+@pytest.mark.parametrize("backend_id", sorted(CATALOGUE.backends))
 def test_every_backend_has_a_json_safe_calibration(backend_id: str) -> None:
-    data = calibration(backend_id)
+    data = calibration(CATALOGUE.backends[backend_id])
     json.dumps(data, allow_nan=False)
     canonicalize(data)
     assert "timestamp" in data and "source" in data
-    assert data["num_qubits"] >= BACKENDS[backend_id].qubits or backend_id == "simulator"
+    assert data["num_qubits"] >= CATALOGUE.backends[backend_id].qubits or backend_id == "simulator"
 
 
 @pytest.mark.parametrize(
@@ -111,18 +123,18 @@ def test_every_backend_has_a_json_safe_calibration(backend_id: str) -> None:
 )
 def test_published_and_ibm_devices_run_every_small_workload(backend_id: str) -> None:
     for workload in ("bell_state", "ghz_10q", "depth_stress"):
-        result = execute(workload, backend_id, 1000, SEED)
+        result = simulate(workload, backend_id, 1000, SEED)
         assert 0.0 < fidelity_of(result) < 1.0, workload
         assert_json_safe(result)
 
 
 def test_a_workload_wider_than_the_device_is_refused() -> None:
     with pytest.raises(ValueError, match="needs 50 qubits"):
-        execute("ghz_50q", "ionq_aria", 100, SEED)
+        simulate("ghz_50q", "ionq_aria", 100, SEED)
 
 
 def test_a_hundred_qubit_run_at_full_shots_stays_json_safe() -> None:
-    result = execute("ghz_100q", "ibm_brisbane", 100_000, SEED)
+    result = simulate("ghz_100q", "ibm_brisbane", 100_000, SEED)
     assert sum(result.counts.values()) == 100_000
     assert all(int(key, 16) < 2**100 for key in result.counts)
     assert result.transpiled_gate_count is not None and result.transpiled_gate_count > 100

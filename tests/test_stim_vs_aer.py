@@ -24,7 +24,7 @@ import stim
 from qiskit import QuantumCircuit
 from qiskit.circuit.library import get_standard_gate_name_mapping
 
-from bench_common.catalogue import BACKENDS, WORKLOADS, WorkloadSpec
+from bench_common.catalogue import CATALOGUE, WorkloadSpec
 from bench_workers import aer_runner, stim_sampler, workloads
 from bench_workers.devices import device_model
 from bench_workers.noise import GateStep, MeasureStep, schedule
@@ -34,8 +34,8 @@ SHOTS = 200_000
 DELTA = 1e-3
 DEVICES = ("ibm_brisbane", "ibm_torino", "ionq_aria")
 CIRCUITS = {
-    "bell": WORKLOADS["bell_state"],
-    "ghz_5": WORKLOADS["ghz_5q"],
+    "bell": CATALOGUE.workloads["bell_state"],
+    "ghz_5": CATALOGUE.workloads["ghz_5q"],
     "mirror_6": WorkloadSpec(
         "mirror_6q", "DEPTH_STRESS", "6-qubit mirror circuit", 6, {"layers": 4, "circuit_seed": 7}
     ),
@@ -56,9 +56,9 @@ def total_variation(first: dict[str, int], second: dict[str, int], shots: int) -
 @pytest.mark.parametrize("circuit", sorted(CIRCUITS))
 def test_stim_agrees_with_aer_density_matrix(backend_id: str, circuit: str) -> None:
     spec = CIRCUITS[circuit]
-    noise_model = BACKENDS[backend_id].noise_model
+    noise_model = CATALOGUE.backends[backend_id].noise_model
     model = device_model(noise_model)
-    executed = pass_manager(noise_model, 5).run(workloads.build(spec))
+    executed = pass_manager(noise_model, 5).run(workloads.build(spec, CATALOGUE.type_of(spec)))
     steps = schedule(executed, model)
     program = stim_sampler.compile_program(steps, model, executed.num_clbits)
     from_stim = stim_sampler.sample_counts(program, SHOTS, seed=1)
@@ -121,7 +121,7 @@ def test_non_clifford_circuits_go_to_aer() -> None:
     logical.rz(theta, 0)
     logical.h(0)
     logical.measure_all()
-    noise_model = BACKENDS["ionq_aria"].noise_model
+    noise_model = CATALOGUE.backends["ionq_aria"].noise_model
     model = device_model(noise_model)
     executed = pass_manager(noise_model, 3).run(logical)
     steps = schedule(executed, model)

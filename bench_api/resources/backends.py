@@ -3,27 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TypedDict
 
 from flask.views import MethodView
 
 from bench_api import platform
 from bench_api.blueprint import API_BASE, ResourceBlueprint
 from bench_api.schemas import BackendListSchema
-from bench_common.catalogue import BACKENDS, BackendSpec
+from bench_common.catalogue import BackendSpec, Catalogue
+from bench_common.documents import BackendStatusRecord, ExecutionMode
+from bench_common.placement import placement
 from bench_common.settings import Settings
-from bench_workers.credentials import placement
-from bench_workers.executors import EXECUTORS
 
 blp = ResourceBlueprint(
     "backends", __name__, url_prefix=API_BASE, description="The devices runs can target."
 )
 
 
+class BackendEntry(TypedDict):
+    id: str
+    provider: str
+    execution_mode: ExecutionMode
+    qubits: int
+    status: str
+    queue: str
+    description: str
+
+
+class BackendList(TypedDict):
+    backends: list[BackendEntry]
+
+
 def describe(
-    backend: BackendSpec, settings: Settings, statuses: Mapping[str, Mapping[str, Any]]
-) -> dict[str, Any]:
-    where = placement(backend, settings.provider_env, EXECUTORS, statuses)
+    catalogue: Catalogue,
+    backend: BackendSpec,
+    settings: Settings,
+    statuses: Mapping[str, BackendStatusRecord],
+) -> BackendEntry:
+    where = placement(catalogue, backend, settings.provider_env, statuses)
     return {
         "id": backend.id,
         "provider": backend.provider,
@@ -38,8 +55,10 @@ def describe(
 @blp.route("/backends")
 class Backends(MethodView):
     @blp.response(200, BackendListSchema)
-    def get(self) -> dict[str, Any]:
+    def get(self) -> BackendList:
         """List the backends, each with the execution mode this installation can offer."""
         here = platform.current()
         statuses = here.runtime.store.backend_statuses()
-        return {"backends": [describe(b, here.settings, statuses) for b in BACKENDS.values()]}
+        catalogue = here.runtime.catalogue
+        return {"backends": [describe(catalogue, b, here.settings, statuses)
+                             for b in catalogue.backends.values()]}  # fmt: skip

@@ -6,14 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from flask.views import MethodView
-from kombu.exceptions import OperationalError
 
 from bench_api import platform
 from bench_api.blueprint import API_BASE, ResourceBlueprint
 from bench_api.errors import ApiError, ErrorSchema
 from bench_api.schemas import HealthSchema
+from bench_common.broker import BROKER_ERRORS
+from bench_common.errors import ErrorCode
 from bench_common.store.base import StoreError
-from bench_workers.submission import reach_broker
 
 blp = ResourceBlueprint(
     "health", __name__, url_prefix=API_BASE, public=True, description="Liveness of the service."
@@ -25,12 +25,11 @@ def _store(here: platform.Platform) -> None:
 
 
 def _broker(here: platform.Platform) -> None:
-    with here.celery.connection_for_write() as connection:
-        reach_broker(connection)
+    here.broker.probe()
 
 
 PROBES: dict[str, Callable[[platform.Platform], None]] = {"store": _store, "broker": _broker}
-PROBE_ERRORS = (StoreError, OperationalError, OSError)
+PROBE_ERRORS = (StoreError, *BROKER_ERRORS)
 
 
 def _probe(check: Callable[[platform.Platform], None], here: platform.Platform) -> str:
@@ -53,6 +52,6 @@ class Health(MethodView):
         down = sorted(name for name, state in checks.items() if state != "ok")
         if down:
             raise ApiError(
-                "SERVICE_UNAVAILABLE", f"Unavailable: {', '.join(down)}", {"checks": checks}
+                ErrorCode.SERVICE_UNAVAILABLE, f"Unavailable: {', '.join(down)}", {"checks": checks}
             )
         return {"status": "ok", "checks": checks}

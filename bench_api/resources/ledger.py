@@ -19,6 +19,7 @@ from bench_api.schemas import (
     InclusionProofSchema,
     InclusionQuerySchema,
 )
+from bench_common.errors import ErrorCode
 from bench_common.evidence import Checkpoint, Ledger, LedgerError, merkle_root, parse_checkpoint
 
 blp = ResourceBlueprint(
@@ -39,7 +40,7 @@ def latest(ledger: Ledger) -> tuple[str | None, Checkpoint]:
 
 
 def out_of_range(error: LedgerError, *names: str) -> ApiError:
-    return ApiError("VALIDATION_ERROR", str(error), {name: [str(error)] for name in names})
+    return ApiError(ErrorCode.VALIDATION_ERROR, str(error), {name: [str(error)] for name in names})
 
 
 @blp.route("/checkpoint")

@@ -20,6 +20,7 @@ from bench_api.schemas import (
     VerifyBundleSchema,
     VerifyReportSchema,
 )
+from bench_common.errors import ErrorCode
 from bench_common.evidence import Verification, verify_bundle, verify_report
 
 blp = ResourceBlueprint(
@@ -36,7 +37,9 @@ def answer(result: Verification) -> dict[str, Any]:
     if result.valid:
         return result.to_dict()
     raise ApiError(
-        "VERIFICATION_FAILED", f"Verification failed: {result.error}", extra=result.to_dict()
+        ErrorCode.VERIFICATION_FAILED,
+        f"Verification failed: {result.error}",
+        extra=result.to_dict(),
     )
 
 

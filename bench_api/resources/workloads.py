@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from flask.views import MethodView
 
+from bench_api import platform
 from bench_api.blueprint import API_BASE, ResourceBlueprint
 from bench_api.schemas import WorkloadListSchema
-from bench_common.catalogue import WORKLOADS
+from bench_common.catalogue import WorkloadEntry
+
+
+class WorkloadList(TypedDict):
+    workloads: list[WorkloadEntry]
+
 
 blp = ResourceBlueprint(
     "workloads", __name__, url_prefix=API_BASE, description="The benchmark workloads."
@@ -18,6 +24,7 @@ blp = ResourceBlueprint(
 @blp.route("/workloads")
 class Workloads(MethodView):
     @blp.response(200, WorkloadListSchema)
-    def get(self) -> dict[str, Any]:
+    def get(self) -> WorkloadList:
         """List the workloads a run can include."""
-        return {"workloads": [spec.to_json() for spec in WORKLOADS.values()]}
+        workloads = platform.current().runtime.catalogue.workloads
+        return {"workloads": [spec.to_json() for spec in workloads.values()]}

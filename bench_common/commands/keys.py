@@ -8,9 +8,13 @@ from pathlib import Path
 import click
 
 from bench_common.cli import echo_json, fail, settings_of
-from bench_common.evidence import EvidenceError, KeyStore
-from bench_common.evidence.keyring import generate_private_key, private_key_pem
-from bench_common.evidence.signing import fingerprint
+from bench_common.evidence import (
+    EvidenceError,
+    KeyStore,
+    fingerprint,
+    generate_private_key,
+    private_key_pem,
+)
 from bench_common.fileutil import write_atomic
 
 

@@ -1,10 +1,13 @@
 """The evidence core: canonical JSON, hashes, Merkle proofs, signatures, keyrings, ledger.
 
 Importable with no Flask, Celery or Qiskit, so third parties can verify reports offline.
-The names below are the public API (CONTRACT section 6); everything else may change.
+The names in ``__all__`` are the public API (CONTRACT section 6); the modules under
+``_internal`` are private, so their layout can change without breaking any importer.
 """
 
-from bench_common.evidence.bundle import (
+from bench_common.evidence._internal.bundle import (
+    EVIDENCE_ALG,
+    SHA256_PREFIX,
     build_bundle,
     evidence_section,
     item_hash,
@@ -13,18 +16,27 @@ from bench_common.evidence.bundle import (
     sign_bundle,
     verify_bundle,
 )
-from bench_common.evidence.canonical import canonicalize, parse_strict
-from bench_common.evidence.checkpoint import Checkpoint, parse_checkpoint, verify_checkpoint
-from bench_common.evidence.errors import (
+from bench_common.evidence._internal.canonical import canonicalize, parse_strict
+from bench_common.evidence._internal.checkpoint import (
+    Checkpoint,
+    parse_checkpoint,
+    verify_checkpoint,
+)
+from bench_common.evidence._internal.errors import (
     CanonicalizationError,
     EvidenceError,
     EvidenceFormatError,
     KeyringError,
     LedgerError,
 )
-from bench_common.evidence.keyring import KeyStore, PublicKeyEntry, Signer, TrustedKeys
-from bench_common.evidence.ledger import Ledger, Receipt
-from bench_common.evidence.merkle import (
+from bench_common.evidence._internal.keystore import (
+    KeyStore,
+    Signer,
+    generate_private_key,
+    private_key_pem,
+)
+from bench_common.evidence._internal.ledger import Ledger, Receipt
+from bench_common.evidence._internal.merkle import (
     consistency_proof,
     hash_children,
     hash_leaf,
@@ -33,13 +45,30 @@ from bench_common.evidence.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from bench_common.evidence.report import content_payload, ledger_leaf, seal_report, verify_report
-from bench_common.evidence.signing import BUNDLE_PAYLOAD_TYPE, REPORT_PAYLOAD_TYPE, pae
-from bench_common.evidence.verification import BundleVerification, Verification
+from bench_common.evidence._internal.report import (
+    Appender,
+    content_payload,
+    ledger_leaf,
+    record_in_ledger,
+    seal_report,
+    verify_report,
+)
+from bench_common.evidence._internal.signing import (
+    BUNDLE_PAYLOAD_TYPE,
+    REPORT_PAYLOAD_TYPE,
+    fingerprint,
+    pae,
+    public_pem,
+)
+from bench_common.evidence._internal.trust import PublicKeyEntry, TrustedKeys
+from bench_common.evidence._internal.verification import BundleVerification, Verification
 
 __all__ = [
     "BUNDLE_PAYLOAD_TYPE",
+    "EVIDENCE_ALG",
     "REPORT_PAYLOAD_TYPE",
+    "SHA256_PREFIX",
+    "Appender",
     "BundleVerification",
     "CanonicalizationError",
     "Checkpoint",
@@ -59,6 +88,8 @@ __all__ = [
     "consistency_proof",
     "content_payload",
     "evidence_section",
+    "fingerprint",
+    "generate_private_key",
     "hash_children",
     "hash_leaf",
     "inclusion_proof",
@@ -70,6 +101,9 @@ __all__ = [
     "pae",
     "parse_checkpoint",
     "parse_strict",
+    "private_key_pem",
+    "public_pem",
+    "record_in_ledger",
     "seal_report",
     "sign_bundle",
     "verify_bundle",

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from bench_common.store.base import ACTIVE_STATUSES, Job, Run, RunStatus, Store, StoreError
+from bench_common.documents import RunStatus
+from bench_common.store.base import ACTIVE_STATUSES, Job, Run, Store, StoreError
 from bench_common.store.sqlite import SQLiteStore
 
 if TYPE_CHECKING:

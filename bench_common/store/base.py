@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import abc
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any
 
+from bench_common.documents import BackendStatusRecord, Bundle, ExecutionMode, Report, RunStatus
 from bench_common.results import WorkloadResult
 
-RunStatus = Literal["queued", "running", "completed", "failed"]
 ACTIVE_STATUSES: tuple[RunStatus, ...] = ("queued", "running")
 
 
@@ -28,7 +28,7 @@ class Run:
     tenant_id: str
     backend_id: str
     provider: str
-    execution_mode: str
+    execution_mode: ExecutionMode
     queue: str
     workloads: list[str]
     shots: int
@@ -125,11 +125,11 @@ class Store(abc.ABC):
     def finish_run(
         self,
         run_id: str,
-        report: dict[str, Any],
-        bundle: dict[str, Any],
+        report: Report,
+        bundle: Bundle,
         status: RunStatus,
         at: str,
-    ) -> dict[str, Any]:
+    ) -> Report:
         """Store report and bundle and mark the run finished, unless a report exists;
         return the stored report (the earlier one if there was).
 
@@ -137,13 +137,13 @@ class Store(abc.ABC):
         run holds, raises ``StoreError``."""
 
     @abc.abstractmethod
-    def get_report(self, run_id: str) -> dict[str, Any] | None: ...
+    def get_report(self, run_id: str) -> Report | None: ...
 
     @abc.abstractmethod
-    def get_bundle(self, bundle_id: str) -> dict[str, Any] | None: ...
+    def get_bundle(self, bundle_id: str) -> Bundle | None: ...
 
     @abc.abstractmethod
-    def get_bundle_for_run(self, run_id: str) -> dict[str, Any] | None: ...
+    def get_bundle_for_run(self, run_id: str) -> Bundle | None: ...
 
     # api keys (hashed at rest)
     @abc.abstractmethod
@@ -164,11 +164,11 @@ class Store(abc.ABC):
 
     # provider status, refreshed by the workers that can reach each provider
     @abc.abstractmethod
-    def put_backend_status(self, backend_id: str, status: dict[str, Any], at: str) -> None:
+    def put_backend_status(self, backend_id: str, status: BackendStatusRecord, at: str) -> None:
         """Replace the last known status of a backend (``checked_at`` is set to ``at``)."""
 
     @abc.abstractmethod
-    def backend_statuses(self) -> dict[str, dict[str, Any]]:
+    def backend_statuses(self) -> dict[str, BackendStatusRecord]:
         """The last known status of every backend checked so far, by backend id."""
 
     # health

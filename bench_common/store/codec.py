@@ -14,14 +14,15 @@ import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from bench_common.documents import Bundle, Report, RunStatus
 from bench_common.results import WorkloadResult
-from bench_common.store.base import ACTIVE_STATUSES, Job, RunStatus, StoreError
+from bench_common.store.base import ACTIVE_STATUSES, Job, StoreError
 from bench_common.timeutil import parse_time
 
 COMPRESSION_LEVEL = 6
 
 
-def encode(value: dict[str, Any]) -> bytes:
+def encode(value: object) -> bytes:
     """Compressed compact JSON; NaN and non-JSON values are refused, not stored lossily."""
     try:
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -30,7 +31,8 @@ def encode(value: dict[str, Any]) -> bytes:
     return zlib.compress(text.encode(), COMPRESSION_LEVEL)
 
 
-def decode(data: bytes) -> dict[str, Any]:
+def decode(data: bytes) -> Any:
+    """A stored document; trusted as the type it was stored as, since only the store wrote it."""
     try:
         value: dict[str, Any] = json.loads(zlib.decompress(data))
     except (zlib.error, ValueError) as exc:
@@ -57,7 +59,7 @@ def status_fields(status: RunStatus, at: str, error: str | None) -> dict[str, An
 
 
 def report_record(
-    run_id: str, report: dict[str, Any], bundle: dict[str, Any], status: RunStatus, at: str
+    run_id: str, report: Report, bundle: Bundle, status: RunStatus, at: str
 ) -> dict[str, Any]:
     """The one row or document ``finish_run`` inserts.
 
@@ -79,7 +81,7 @@ def report_record(
 
 def stored_finish(
     stored: Mapping[str, Any] | None, bundle_id: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[dict[str, Any], Report]:
     """The run's final fields and the report, both from the stored report record.
 
     No record for the run after an insert-if-absent means the insert clashed on the bundle
@@ -89,7 +91,8 @@ def stored_finish(
         raise StoreError(f"bundle {bundle_id} is already stored for another run")
     at = stored["finished_at"]
     fields = {"status": stored["status"], "finished_at": at, "updated_at": at}
-    return fields, decode(stored["report"])
+    report: Report = decode(stored["report"])
+    return fields, report
 
 
 def durations(spans: Iterable[tuple[str, str]]) -> list[float]:

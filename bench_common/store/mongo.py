@@ -20,8 +20,9 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient, ReturnDocume
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from bench_common.documents import BackendStatusRecord, Bundle, Report, RunStatus
 from bench_common.results import WorkloadResult
-from bench_common.store.base import ACTIVE_STATUSES, Job, Run, RunStatus, Store, StoreError
+from bench_common.store.base import ACTIVE_STATUSES, Job, Run, Store, StoreError
 from bench_common.store.codec import (
     decode,
     decode_result,
@@ -213,9 +214,9 @@ class MongoStore(Store):
 
     # reports and bundles
     def finish_run(
-        self, run_id: str, report: dict[str, Any], bundle: dict[str, Any], status: RunStatus,
+        self, run_id: str, report: Report, bundle: Bundle, status: RunStatus,
         at: str,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> Report:  # fmt: skip
         """Also completes a call that stored its report but stopped before marking the run."""
         record = report_record(run_id, report, bundle, status, at)
         with self._db() as db:
@@ -229,19 +230,22 @@ class MongoStore(Store):
             db.runs.update_one({"id": run_id}, {"$set": fields})
         return stored_report
 
-    def _payload(self, field: str, query: Document) -> dict[str, Any] | None:
+    def _payload(self, field: str, query: Document) -> Any:
         with self._db() as db:
             found = db.reports.find_one(query, {field: True})
         return None if found is None else decode(found[field])
 
-    def get_report(self, run_id: str) -> dict[str, Any] | None:
-        return self._payload("report", {"run_id": run_id})
+    def get_report(self, run_id: str) -> Report | None:
+        report: Report | None = self._payload("report", {"run_id": run_id})
+        return report
 
-    def get_bundle(self, bundle_id: str) -> dict[str, Any] | None:
-        return self._payload("bundle", {"bundle_id": bundle_id})
+    def get_bundle(self, bundle_id: str) -> Bundle | None:
+        bundle: Bundle | None = self._payload("bundle", {"bundle_id": bundle_id})
+        return bundle
 
-    def get_bundle_for_run(self, run_id: str) -> dict[str, Any] | None:
-        return self._payload("bundle", {"run_id": run_id})
+    def get_bundle_for_run(self, run_id: str) -> Bundle | None:
+        bundle: Bundle | None = self._payload("bundle", {"run_id": run_id})
+        return bundle
 
     # api keys
     def add_api_key(self, key_hash: str, tenant_id: str, label: str, at: str) -> None:
@@ -267,7 +271,7 @@ class MongoStore(Store):
             return db.api_keys.delete_one({"key_hash": key_hash}).deleted_count > 0
 
     # provider status
-    def put_backend_status(self, backend_id: str, status: dict[str, Any], at: str) -> None:
+    def put_backend_status(self, backend_id: str, status: BackendStatusRecord, at: str) -> None:
         with self._db() as db:
             db.backend_status.replace_one(
                 {"backend_id": backend_id},
@@ -275,10 +279,13 @@ class MongoStore(Store):
                 upsert=True,
             )
 
-    def backend_statuses(self) -> dict[str, dict[str, Any]]:
+    def backend_statuses(self) -> dict[str, BackendStatusRecord]:
         with self._db() as db:
             found = list(db.backend_status.find({}, HIDE_ID))
-        return {str(entry["backend_id"]): dict(entry["status"]) for entry in found}
+        statuses: dict[str, BackendStatusRecord] = {
+            str(entry["backend_id"]): entry["status"] for entry in found
+        }
+        return statuses
 
     # health
     def ping(self) -> None:

@@ -18,9 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench_common.documents import BackendStatusRecord, Bundle, Report, RunStatus
 from bench_common.fileutil import locked
 from bench_common.results import WorkloadResult
-from bench_common.store.base import ACTIVE_STATUSES, Job, Run, RunStatus, Store, StoreError
+from bench_common.store.base import ACTIVE_STATUSES, Job, Run, Store, StoreError
 from bench_common.store.codec import (
     decode,
     decode_result,
@@ -299,9 +300,9 @@ class SQLiteStore(Store):
 
     # reports and bundles
     def finish_run(
-        self, run_id: str, report: dict[str, Any], bundle: dict[str, Any], status: RunStatus,
+        self, run_id: str, report: Report, bundle: Bundle, status: RunStatus,
         at: str,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> Report:  # fmt: skip
         record = report_record(run_id, report, bundle, status, at)
         with self._transaction() as connection:
             connection.execute(
@@ -321,18 +322,21 @@ class SQLiteStore(Store):
             )
         return stored_report
 
-    def _payload(self, column: str, key: str, value: str) -> dict[str, Any] | None:
+    def _payload(self, column: str, key: str, value: str) -> Any:
         rows = self._rows(f"SELECT {column} FROM reports WHERE {key} = ?", (value,))
         return decode(rows[0][column]) if rows else None
 
-    def get_report(self, run_id: str) -> dict[str, Any] | None:
-        return self._payload("report", "run_id", run_id)
+    def get_report(self, run_id: str) -> Report | None:
+        report: Report | None = self._payload("report", "run_id", run_id)
+        return report
 
-    def get_bundle(self, bundle_id: str) -> dict[str, Any] | None:
-        return self._payload("bundle", "bundle_id", bundle_id)
+    def get_bundle(self, bundle_id: str) -> Bundle | None:
+        bundle: Bundle | None = self._payload("bundle", "bundle_id", bundle_id)
+        return bundle
 
-    def get_bundle_for_run(self, run_id: str) -> dict[str, Any] | None:
-        return self._payload("bundle", "run_id", run_id)
+    def get_bundle_for_run(self, run_id: str) -> Bundle | None:
+        bundle: Bundle | None = self._payload("bundle", "run_id", run_id)
+        return bundle
 
     # api keys
     def add_api_key(self, key_hash: str, tenant_id: str, label: str, at: str) -> None:
@@ -359,7 +363,7 @@ class SQLiteStore(Store):
             return deleted.rowcount > 0
 
     # provider status
-    def put_backend_status(self, backend_id: str, status: dict[str, Any], at: str) -> None:
+    def put_backend_status(self, backend_id: str, status: BackendStatusRecord, at: str) -> None:
         with self._transaction() as connection:
             connection.execute(
                 "INSERT INTO backend_status (backend_id, status) VALUES (?, ?) "
@@ -367,7 +371,7 @@ class SQLiteStore(Store):
                 (backend_id, json.dumps(status | {"checked_at": at})),
             )
 
-    def backend_statuses(self) -> dict[str, dict[str, Any]]:
+    def backend_statuses(self) -> dict[str, BackendStatusRecord]:
         rows = self._rows("SELECT backend_id, status FROM backend_status", ())
         return {str(row["backend_id"]): json.loads(row["status"]) for row in rows}
 

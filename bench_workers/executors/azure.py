@@ -31,7 +31,8 @@ from azure.core.exceptions import (
 from qiskit import QuantumCircuit, qasm2
 from qiskit.transpiler import generate_preset_pass_manager
 
-from bench_common.catalogue import BACKENDS, WORKLOADS, BackendSpec
+from bench_common.catalogue import BackendSpec
+from bench_common.documents import Calibration
 from bench_common.results import WorkloadResult
 from bench_common.timeutil import format_time, now
 from bench_workers.executors.base import (
@@ -171,7 +172,7 @@ class AzureExecutor:
         with provider_errors():
             if self._existing(job_id) is not None:
                 return job_id
-            backend = BACKENDS[job.backend_id]
+            backend = job.backend
             target = self._target(backend)
             if target is None:
                 raise ProviderError(f"{backend.device} is not a target of this Azure Quantum "
@@ -200,7 +201,7 @@ class AzureExecutor:
         with provider_errors():
             azure_job = self.workspace.get_job(provider_job_id)
             details = azure_job.details
-            evidence = self.calibration(job.backend_id) | {
+            evidence = self.calibration(job.backend) | {
                 "job_id": provider_job_id,
                 "job_status": plain(details.status),
                 "begin_execution_time": rfc3339(details.begin_execution_time),
@@ -211,7 +212,7 @@ class AzureExecutor:
             }
             if JOB_STATES.get(plain(details.status)) != "done":
                 return self._failed(job, provider_job_id, failure_text(details), evidence)
-            backend = self._backend(BACKENDS[job.backend_id])
+            backend = self._backend(job.backend)
             counts = AzureQuantumJob(backend, azure_job).result().get_counts()
             # The evidence is the circuit the target received, read back from the input blob.
             executed = qasm2.loads(azure_job.download_data(details.input_data_uri).decode())
@@ -226,10 +227,9 @@ class AzureExecutor:
             calibration=evidence,
         )
 
-    def calibration(self, backend_id: str) -> dict[str, Any]:
+    def calibration(self, backend: BackendSpec) -> Calibration:
         """What Azure publishes about the target (no gate-level calibration): availability
         and average queue time, stamped with the time they were read."""
-        backend = BACKENDS[backend_id]
         with provider_errors():
             target = self._target(backend)
         return {
@@ -293,17 +293,17 @@ class AzureExecutor:
 
     def _executed(self, job: JobSpec) -> QuantumCircuit:
         """The logical circuit transpiled to the target's gate set, seeded by the run."""
-        backend = self._backend(BACKENDS[job.backend_id])
+        backend = self._backend(job.backend)
         seed = derive_seeds(job.seed, job.workload_id).transpile
         manager = generate_preset_pass_manager(TRANSPILE_LEVEL, backend=backend,
                                                seed_transpiler=seed)  # fmt: skip
-        return manager.run(logical_circuit(job.workload_id))
+        return manager.run(logical_circuit(job))
 
     @staticmethod
     def _failed(
-        job: JobSpec, provider_job_id: str, error: str, evidence: dict[str, Any]
+        job: JobSpec, provider_job_id: str, error: str, evidence: Calibration
     ) -> WorkloadResult:
-        spec = WORKLOADS[job.workload_id]
+        spec = job.workload
         result = WorkloadResult.failure(spec.id, spec.type, spec.qubits, error)
         result.provider_job_id = provider_job_id
         result.calibration = evidence

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
-from bench_common.catalogue import BackendSpec
+from bench_common.catalogue import CATALOGUE, BackendSpec, Catalogue, WorkloadSpec
+from bench_common.documents import Calibration
 from bench_common.results import WorkloadResult
+from bench_common.workload_types import WorkloadType
 
 JobState = Literal["queued", "running", "done", "failed"]
 FINISHED_STATES = ("done", "failed")
@@ -23,10 +25,29 @@ class JobSpec:
     """One workload of one run, as an executor sees it."""
 
     run_id: str
-    workload_id: str
-    backend_id: str
+    workload: WorkloadSpec
+    kind: WorkloadType
+    backend: BackendSpec
     shots: int
     seed: int
+
+    @classmethod
+    def of(
+        cls, workload_id: str, backend_id: str, shots: int, seed: int, *, run_id: str = "local",
+        catalogue: Catalogue = CATALOGUE,
+    ) -> JobSpec:  # fmt: skip
+        """The job for catalogue entries named by id."""
+        workload = catalogue.workloads[workload_id]
+        return cls(run_id, workload, catalogue.type_of(workload), catalogue.backends[backend_id],
+                   shots, seed)  # fmt: skip
+
+    @property
+    def workload_id(self) -> str:
+        return self.workload.id
+
+    @property
+    def backend_id(self) -> str:
+        return self.backend.id
 
     @property
     def idempotency_key(self) -> str:
@@ -62,7 +83,9 @@ class Executor(Protocol):
         """The finished job's result, metrics included."""
         ...
 
-    def calibration(self, backend_id: str) -> dict[str, Any]: ...
+    def calibration(self, backend: BackendSpec) -> Calibration:
+        """The device's whole current calibration, as the evidence records it."""
+        ...
 
     def cancel(self, provider_job_id: str) -> None: ...
 

@@ -35,7 +35,8 @@ from braket.devices import Device
 from braket.ir.openqasm import Program
 from braket.tasks import GateModelQuantumTaskResult, QuantumTask
 
-from bench_common.catalogue import BACKENDS, WORKLOADS, BackendSpec
+from bench_common.catalogue import BackendSpec
+from bench_common.documents import Calibration
 from bench_common.results import WorkloadResult
 from bench_workers.executors import braket_results
 from bench_workers.executors.base import BackendStatus, JobSpec, JobState, ProviderError
@@ -282,14 +283,14 @@ class BraketExecutor:
 
     def submit(self, job: JobSpec) -> str:
         """Create the task; a workload wider than the device fails here, before any charge."""
-        backend, spec = BACKENDS[job.backend_id], WORKLOADS[job.workload_id]
+        backend, spec = job.backend, job.workload
         arn = device_arn(backend)
         if spec.qubits > backend.qubits:
             raise ProviderError(
                 f"{spec.id} needs {spec.qubits} qubits; {backend.id} has {backend.qubits}",
                 retryable=False,
             )
-        return self.tasks.create(job, arn, braket_results.program(job.workload_id))
+        return self.tasks.create(job, arn, braket_results.program(job))
 
     def poll(self, provider_job_id: str) -> JobState:
         status = self.tasks.state(provider_job_id)
@@ -301,14 +302,14 @@ class BraketExecutor:
         """The report row; a failed or cancelled task gives a failed row with Braket's reason."""
         outcome = self.tasks.outcome(provider_job_id)
         if outcome.result is None:
-            spec = WORKLOADS[job.workload_id]
+            spec = job.workload
             reason = outcome.failure_reason or "no reason given"
             failed = WorkloadResult.failure(
                 spec.id, spec.type, spec.qubits, f"Braket task {outcome.status}: {reason}"
             )
             failed.provider_job_id = provider_job_id
             return failed
-        submitted = braket_results.program(job.workload_id)
+        submitted = braket_results.program(job)
         execution_time_ms, source = braket_results.timing(outcome.result)
         return hardware_result(
             job,
@@ -317,12 +318,12 @@ class BraketExecutor:
             execution_time_ms=execution_time_ms,
             timing_source=source,
             provider_job_id=provider_job_id,
-            calibration=self.calibration(job.backend_id),
+            calibration=self.calibration(job.backend),
         )
 
-    def calibration(self, backend_id: str) -> dict[str, Any]:
+    def calibration(self, backend: BackendSpec) -> Calibration:
         """The device's published figures, named by its ARN (a local simulator by its name)."""
-        device = self.tasks.device(device_arn(BACKENDS[backend_id]))
+        device = self.tasks.device(device_arn(backend))
         return braket_results.calibration(getattr(device, "arn", device.name), device.properties)
 
     def cancel(self, provider_job_id: str) -> None:

@@ -17,14 +17,15 @@ from braket.tasks import GateModelQuantumTaskResult
 from qiskit import QuantumCircuit
 from qiskit_braket_provider import to_braket, to_qiskit
 
-from bench_common.results import TimingSource
+from bench_common.documents import TimingSource
 from bench_common.timeutil import format_time, parse_time
+from bench_workers.executors.base import JobSpec
 from bench_workers.hardware import logical_circuit
 
 
-def program(workload_id: str) -> Circuit:
+def program(job: JobSpec) -> Circuit:
     """The Braket circuit of a workload; measured qubit ``k`` writes clbit ``k``."""
-    return to_braket(logical_circuit(workload_id))
+    return to_braket(logical_circuit(job))
 
 
 def executed_circuit(submitted: Circuit) -> QuantumCircuit:

@@ -26,8 +26,9 @@ from qiskit.transpiler import generate_preset_pass_manager
 from qiskit_ibm_runtime import IBMBackend, QiskitRuntimeService, RuntimeJobV2, SamplerV2
 from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
 
-from bench_common.catalogue import BACKENDS, BackendSpec
-from bench_common.results import TimingSource, WorkloadResult
+from bench_common.catalogue import BackendSpec
+from bench_common.documents import Calibration, TimingSource
+from bench_common.results import WorkloadResult
 from bench_common.timeutil import now
 from bench_workers.executors.base import (
     FINISHED_STATES,
@@ -98,9 +99,9 @@ class IBMExecutor:
                 )
         return self._service
 
-    def backend(self, backend_id: str) -> Device:
+    def backend(self, spec: BackendSpec) -> Device:
         """The IBM backend a catalogue entry names (aliases resolve to their device)."""
-        device = BACKENDS[backend_id].device or backend_id
+        device = spec.device or spec.id
         with provider_errors(f"IBM backend {device}"):
             if self._lookup is not None:
                 return self._lookup(device)
@@ -111,7 +112,7 @@ class IBMExecutor:
         key = job.idempotency_key
         if key in self._local_by_key:
             return self._local_by_key[key]
-        backend = self.backend(job.backend_id)
+        backend = self.backend(job.backend)
         local = not isinstance(backend, IBMBackend)
         if not local:
             with provider_errors():
@@ -145,7 +146,7 @@ class IBMExecutor:
         running = self._job(provider_job_id)
         with provider_errors():
             outcome = running.result()
-        backend = self.backend(job.backend_id)
+        backend = self.backend(job.backend)
         executed = self._sent(provider_job_id, running)
         milliseconds, source = self._timing(provider_job_id, running, outcome)
         with provider_errors():
@@ -160,9 +161,9 @@ class IBMExecutor:
             calibration=used,
         )
 
-    def calibration(self, backend_id: str) -> dict[str, Any]:
+    def calibration(self, backend: BackendSpec) -> Calibration:
         with provider_errors():
-            return snapshot(self.backend(backend_id))
+            return snapshot(self.backend(backend))
 
     def cancel(self, provider_job_id: str) -> None:
         if self._local.pop(provider_job_id, None) is not None:
@@ -172,7 +173,7 @@ class IBMExecutor:
                 self._job(provider_job_id).cancel()
 
     def status(self, backend: BackendSpec) -> BackendStatus:
-        device = self.backend(backend.id)
+        device = self.backend(backend)
         with provider_errors():
             reported = device.status()
         return BackendStatus(
@@ -211,7 +212,7 @@ class IBMExecutor:
             backend=backend,
             seed_transpiler=derive_seeds(job.seed, job.workload_id).transpile,
         )
-        executed: QuantumCircuit = manager.run(logical_circuit(job.workload_id))
+        executed: QuantumCircuit = manager.run(logical_circuit(job))
         return executed
 
     def _timing(

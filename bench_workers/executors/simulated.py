@@ -8,9 +8,9 @@ simply re-runs it, which yields identical counts because the seed is fixed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from bench_common.catalogue import BackendSpec
+from bench_common.documents import Calibration
 from bench_common.results import WorkloadResult
 from bench_workers.executors.base import BackendStatus, JobSpec, JobState
 
@@ -32,10 +32,10 @@ class SimulatedExecutor:
         result.provider_job_id = provider_job_id
         return result
 
-    def calibration(self, backend_id: str) -> dict[str, Any]:
+    def calibration(self, backend: BackendSpec) -> Calibration:
         from bench_workers.simulator import calibration  # noqa: PLC0415 - loads Qiskit
 
-        return calibration(backend_id)
+        return calibration(backend)
 
     def cancel(self, provider_job_id: str) -> None:
         self._finished.pop(provider_job_id, None)
@@ -47,4 +47,4 @@ class SimulatedExecutor:
     def _execute(job: JobSpec) -> WorkloadResult:
         from bench_workers.simulator import execute  # noqa: PLC0415 - loads Qiskit
 
-        return execute(job.workload_id, job.backend_id, job.shots, job.seed)
+        return execute(job)

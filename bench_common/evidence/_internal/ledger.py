@@ -17,12 +17,11 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from bench_common.evidence.checkpoint import Checkpoint, parse_checkpoint
-from bench_common.evidence.errors import EvidenceFormatError, LedgerError
-from bench_common.evidence.keyring import Signer
-from bench_common.evidence.merkle import (
+from bench_common.documents import LedgerReceipt
+from bench_common.evidence._internal.checkpoint import Checkpoint, parse_checkpoint
+from bench_common.evidence._internal.errors import EvidenceFormatError, LedgerError
+from bench_common.evidence._internal.merkle import (
     HASH_SIZE,
     consistency_proof,
     hash_children,
@@ -31,6 +30,7 @@ from bench_common.evidence.merkle import (
     root_of,
     verify_inclusion,
 )
+from bench_common.evidence._internal.signing import SigningKey
 from bench_common.fileutil import locked, write_atomic
 
 OFFSET_SIZE = 8
@@ -69,7 +69,7 @@ class Receipt:
     inclusion_proof: list[bytes]
     checkpoint: str
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> LedgerReceipt:
         """The report's ``integrity.ledger`` member."""
         return {
             "index": self.index,
@@ -83,7 +83,7 @@ class Ledger:
     """A file-backed append-only Merkle log, safe for several processes at once."""
 
     def __init__(
-        self, directory: Path, signer: Signer | None, origin: str, *, fsync: bool = True
+        self, directory: Path, signer: SigningKey | None, origin: str, *, fsync: bool = True
     ) -> None:
         self.directory = directory
         self.signer = signer
@@ -193,14 +193,17 @@ class Ledger:
 
     # Writing: one writer at a time, the index record last.
 
-    def append(self, entry: bytes) -> Receipt:
-        """Append one entry; return its index, inclusion proof and a new signed checkpoint."""
-        if self.signer is None:
+    def append(self, entry: bytes, signer: SigningKey | None = None) -> Receipt:
+        """Append one entry; return its index, inclusion proof and a new checkpoint signed by
+        ``signer`` (default: the ledger's own key). Callers that sign the entry's document
+        pass the same key snapshot, so a rotation never splits the two."""
+        signer = signer or self.signer
+        if signer is None:
             raise LedgerError("this ledger has no signing key: it is read-only")
         with locked(self.directory / "lock"):
             index = self._write([entry])
             size = index + 1
-            note = Checkpoint(self.origin, size, self.root(size)).sign(self.signer)
+            note = Checkpoint(self.origin, size, self.root(size)).sign(signer)
             write_atomic(self.directory / "checkpoint", note.encode())
         return Receipt(index, size, self.perfect(0, index), self.inclusion_proof(index, size), note)
 

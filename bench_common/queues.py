@@ -1,14 +1,14 @@
-"""Queue and task names, and the router: shared by the Celery app, the tasks and the code
-that enqueues (which must not import the app module, since the app loads the schedules)."""
+"""Queue and task names, and the router: what the API's producer and the workers agree on.
+
+Tasks are sent by name, so the API process needs these strings and never the task code.
+Provider queues come from the provider records (``Catalogue.queues``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-LIVE_PROVIDERS = ("ibm", "braket", "azure")
-PROVIDER_QUEUES = ("simulator", *LIVE_PROVIDERS)
 FINALIZE_QUEUE = "finalize"
-QUEUES = (*PROVIDER_QUEUES, FINALIZE_QUEUE)
 
 DISPATCH = "bench.dispatch"
 RUN_WORKLOAD = "bench.run_workload"
@@ -16,6 +16,7 @@ FINALIZE = "bench.finalize"
 RECONCILE = "bench.reconcile"
 REFRESH_STATUS = "bench.refresh_status"
 SCHEDULED_RUN = "bench.scheduled_run"
+ON_FINALIZE_QUEUE = (DISPATCH, FINALIZE, RECONCILE, SCHEDULED_RUN)
 
 
 def route_by_queue_argument(

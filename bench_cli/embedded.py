@@ -17,9 +17,9 @@ from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 
+from bench_common.catalogue import CATALOGUE
+from bench_common.redis_server import RedisServer
 from bench_common.settings import Settings
-from bench_workers.redis_server import RedisServer
-from bench_workers.routing import QUEUES
 
 MAX_SOCKET_PATH = 100
 """Unix socket paths longer than about 104 bytes are refused by the kernel."""
@@ -34,13 +34,17 @@ def socket_path_for(data_dir: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix="qcos-bench-")) / "redis.sock"
 
 
+WORKER_APP = "bench_workers.celery_app"
+"""What ``celery -A`` loads in a worker process; the supervisor itself imports no worker code."""
+
+
 def worker_command(
-    queues: Sequence[str] = QUEUES, concurrency: int = 1, *, beat: bool = False,
+    queues: Sequence[str] = CATALOGUE.queues, concurrency: int = 1, *, beat: bool = False,
     name: str = "worker", state_dir: Path | None = None,
 ) -> list[str]:  # fmt: skip
     """The ``celery worker`` command line for a pool consuming ``queues``."""
     command = [
-        sys.executable, "-m", "celery", "-A", "bench_workers.celery_app", "worker",
+        sys.executable, "-m", "celery", "-A", WORKER_APP, "worker",
         "-Q", ",".join(queues), "-c", str(concurrency), "-n", f"{name}-{os.getpid()}@%h",
         "--without-gossip", "--without-mingle", "-l", "INFO",
     ]  # fmt: skip
@@ -89,8 +93,8 @@ class EmbeddedPlatform:
         self.redis = RedisServer(data_dir / "redis", socket_path=socket_path_for(data_dir))
         self.redis.start()
         running = replace(self.settings, data_dir=data_dir, broker_url=self.redis.url)
-        command = worker_command(QUEUES, self.settings.workers, beat=True, name="embedded",
-                                 state_dir=data_dir)  # fmt: skip
+        command = worker_command(CATALOGUE.queues, self.settings.workers, beat=True,
+                                 name="embedded", state_dir=data_dir)  # fmt: skip
         self.worker = start_worker(running, command, data_dir / "logs" / "worker.log")
         return running
 

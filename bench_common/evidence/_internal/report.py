@@ -8,16 +8,30 @@ ledger inclusion proof. The first failure is named in ``error``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, Protocol
 
-from bench_common.evidence.bundle import check_signature, items_root, sha256_tag
-from bench_common.evidence.canonical import canonicalize
-from bench_common.evidence.checkpoint import verify_checkpoint
-from bench_common.evidence.errors import EvidenceError
-from bench_common.evidence.keyring import Signer, TrustedKeys
-from bench_common.evidence.merkle import hash_leaf, verify_inclusion
-from bench_common.evidence.signing import ALGORITHM, REPORT_PAYLOAD_TYPE, pae
-from bench_common.evidence.verification import Verification
+from bench_common.documents import Integrity, Report
+from bench_common.documents import LedgerReceipt as ReceiptDocument
+from bench_common.evidence._internal.bundle import (
+    EVIDENCE_ALG,
+    SHA256_PREFIX,
+    check_signature,
+    items_root,
+    sha256_tag,
+)
+from bench_common.evidence._internal.canonical import canonicalize
+from bench_common.evidence._internal.checkpoint import verify_checkpoint
+from bench_common.evidence._internal.errors import EvidenceError
+from bench_common.evidence._internal.merkle import hash_leaf, verify_inclusion
+from bench_common.evidence._internal.signing import (
+    ALGORITHM,
+    REPORT_PAYLOAD_TYPE,
+    SigningKey,
+    pae,
+)
+from bench_common.evidence._internal.trust import TrustedKeys
+from bench_common.evidence._internal.verification import Verification
 
 CANONICALIZATION = "RFC8785"
 LEDGER_LEAF_VERSION = 1
@@ -25,14 +39,14 @@ _HEX_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 class LedgerReceipt(Protocol):
-    def to_json(self) -> dict[str, Any]: ...
+    def to_json(self) -> ReceiptDocument: ...
 
 
 class Appender(Protocol):
-    def append(self, entry: bytes) -> LedgerReceipt: ...
+    def append(self, entry: bytes, signer: SigningKey | None = None) -> LedgerReceipt: ...
 
 
-def content_payload(report: dict[str, Any]) -> bytes:
+def content_payload(report: Mapping[str, Any]) -> bytes:
     """``P = CF(report without integrity)``: the bytes that are hashed and signed."""
     return canonicalize({k: v for k, v in report.items() if k != "integrity"})
 
@@ -49,14 +63,13 @@ def ledger_leaf(report_id: str, content_hash: str, evidence_hash: str, key_id: s
     )
 
 
-def seal_report(
-    report: dict[str, Any], signer: Signer, ledger: Appender | None = None
-) -> dict[str, Any]:
-    """Return ``report`` with its ``integrity`` member: hashes, signature, ledger receipt."""
+def seal_report(report: Report, signer: SigningKey) -> Report:
+    """Return ``report`` with its ``integrity`` member: hashes and signature (``record_in_ledger``
+    adds the ledger receipt)."""
     payload = content_payload(report)
     content_hash = sha256_tag(payload)
-    evidence_hash = "sha256:" + items_root(report["evidence"]["items"])
-    integrity: dict[str, Any] = {
+    evidence_hash = SHA256_PREFIX + items_root(report["evidence"]["items"])
+    integrity: Integrity = {
         "canonicalization": CANONICALIZATION,
         "content_hash": content_hash,
         "evidence_hash": evidence_hash,
@@ -67,16 +80,17 @@ def seal_report(
             "value": signer.sign_envelope(REPORT_PAYLOAD_TYPE, payload),
         },
     }
-    sealed = {**report, "integrity": integrity}
-    return sealed if ledger is None else record_in_ledger(sealed, ledger)
+    return {**report, "integrity": integrity}
 
 
-def record_in_ledger(sealed: dict[str, Any], ledger: Appender) -> dict[str, Any]:
-    """Append a sealed report's leaf to the ledger; the report with its receipt added."""
+def record_in_ledger(sealed: Report, ledger: Appender, signer: SigningKey) -> Report:
+    """Append a sealed report's leaf to the ledger, the new checkpoint signed by ``signer``
+    (the key that signed the report); the report with its receipt added."""
     integrity = sealed["integrity"]
     leaf = ledger_leaf(sealed["id"], integrity["content_hash"], integrity["evidence_hash"],
                        integrity["signature"]["key_id"])  # fmt: skip
-    return {**sealed, "integrity": {**integrity, "ledger": ledger.append(leaf).to_json()}}
+    receipt = ledger.append(leaf, signer).to_json()
+    return {**sealed, "integrity": {**integrity, "ledger": receipt}}
 
 
 def verify_report(report: Any, keys: TrustedKeys | dict[str, Any] | str | bytes) -> Verification:
@@ -132,15 +146,15 @@ def _content_error(payload: bytes | None, integrity: dict[str, Any]) -> str | No
 def _evidence_error(evidence: Any, integrity: dict[str, Any]) -> str | None:
     if not isinstance(evidence, dict):
         return "the report has no evidence section"
-    if evidence.get("alg") != "rfc9162-sha256":
-        return f"evidence alg {evidence.get('alg')!r} is not rfc9162-sha256"
+    if evidence.get("alg") != EVIDENCE_ALG:
+        return f"evidence alg {evidence.get('alg')!r} is not {EVIDENCE_ALG}"
     try:
         root = items_root(evidence.get("items"))
     except EvidenceError as exc:
         return str(exc)
     if evidence.get("merkle_root") != root:
         return "evidence.merkle_root does not match the items"
-    if integrity.get("evidence_hash") != "sha256:" + root:
+    if integrity.get("evidence_hash") != SHA256_PREFIX + root:
         return "integrity.evidence_hash does not match the Merkle root"
     return None
 

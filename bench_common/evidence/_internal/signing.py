@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -18,6 +19,24 @@ ALGORITHM = "ECDSA-P384"
 REPORT_PAYLOAD_TYPE = "application/vnd.qcos-bench.report.v1+json"
 BUNDLE_PAYLOAD_TYPE = "application/vnd.qcos-bench.bundle.v1+json"
 _ECDSA = ec.ECDSA(hashes.SHA384(), deterministic_signing=True)
+
+
+class SigningKey(Protocol):
+    """What sealing needs from a signer (``keystore.Signer`` is one).
+
+    Sealing and verification share modules; typing them against this protocol keeps those
+    modules free of any import of the key store and its private keys.
+    """
+
+    @property
+    def key_id(self) -> str: ...
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    def sign_envelope(self, payload_type: str, payload: bytes) -> str: ...
+
+    def sign_raw(self, data: bytes) -> bytes: ...
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:

@@ -4,32 +4,43 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bench_common.evidence.canonical import canonicalize
-from bench_common.evidence.errors import EvidenceError, EvidenceFormatError
-from bench_common.evidence.keyring import Signer, TrustedKeys
-from bench_common.evidence.merkle import merkle_root
-from bench_common.evidence.signing import ALGORITHM, BUNDLE_PAYLOAD_TYPE, b64decode, pae, verify_der
-from bench_common.evidence.verification import BundleVerification
+from bench_common.documents import Bundle, BundleSignature, EvidenceItem, EvidenceSection
+from bench_common.evidence._internal.canonical import canonicalize
+from bench_common.evidence._internal.errors import EvidenceError, EvidenceFormatError
+from bench_common.evidence._internal.merkle import merkle_root
+from bench_common.evidence._internal.signing import (
+    ALGORITHM,
+    BUNDLE_PAYLOAD_TYPE,
+    SigningKey,
+    b64decode,
+    pae,
+    verify_der,
+)
+from bench_common.evidence._internal.trust import TrustedKeys
+from bench_common.evidence._internal.verification import BundleVerification
 from bench_common.timeutil import parse_time
 
+SHA256_PREFIX = "sha256:"
+"""Tags a lowercase-hex SHA-256 digest in reports and bundles, so the hash is self-describing."""
 EVIDENCE_ALG = "rfc9162-sha256"
-_HASH = re.compile(r"sha256:[0-9a-f]{64}")
+"""Names the evidence Merkle construction (RFC 9162 over SHA-256) in a report's evidence."""
+_HASH = re.compile(re.escape(SHA256_PREFIX) + "[0-9a-f]{64}")
 
 
 def sha256_tag(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    return SHA256_PREFIX + hashlib.sha256(data).hexdigest()
 
 
 def item_hash(content: Any) -> str:
     return sha256_tag(canonicalize(content))
 
 
-def make_items(raw: Iterable[tuple[str, str, Any]]) -> list[dict[str, Any]]:
+def make_items(raw: Iterable[tuple[str, str, Any]]) -> list[EvidenceItem]:
     """Bundle items from (type, name, content), hashed and in the contract's order."""
-    items = [
+    items: list[EvidenceItem] = [
         {"type": kind, "name": name, "content": content, "hash": item_hash(content)}
         for kind, name, content in raw
     ]
@@ -52,7 +63,7 @@ def items_root(items: Any) -> str:
         if not (isinstance(kind, str) and isinstance(name, str) and isinstance(digest, str)):
             raise EvidenceFormatError("each evidence item needs string type, name and hash")
         if not _HASH.fullmatch(digest):
-            raise EvidenceFormatError(f"item {name!r}: hash must be sha256:<64 hex digits>")
+            raise EvidenceFormatError(f"item {name!r}: hash must be {SHA256_PREFIX}<64 hex digits>")
         if name in names:
             raise EvidenceFormatError(f"evidence item name {name!r} appears twice")
         if previous is not None and (kind, name) < previous:
@@ -64,8 +75,8 @@ def items_root(items: Any) -> str:
 
 
 def build_bundle(
-    bundle_id: str, job_id: str, tenant_id: str, created_at: str, items: list[dict[str, Any]]
-) -> dict[str, Any]:
+    bundle_id: str, job_id: str, tenant_id: str, created_at: str, items: list[EvidenceItem]
+) -> Bundle:
     """An unsigned bundle over items made by ``make_items``."""
     return {
         "bundle_id": bundle_id,
@@ -78,23 +89,27 @@ def build_bundle(
     }
 
 
-def evidence_section(bundle: dict[str, Any]) -> dict[str, Any]:
+def evidence_section(bundle: Bundle) -> EvidenceSection:
     """The report's ``evidence`` member: the bundle's items without their content."""
     return {
         "bundle_id": bundle["bundle_id"],
         "alg": EVIDENCE_ALG,
         "merkle_root": bundle["merkle_root"],
-        "items": [{k: item[k] for k in ("type", "name", "hash")} for item in bundle["items"]],
+        "items": [
+            {"type": item["type"], "name": item["name"], "hash": item["hash"]}
+            for item in bundle["items"]
+        ],
     }
 
 
-def bundle_payload(bundle: dict[str, Any]) -> bytes:
+def bundle_payload(bundle: Mapping[str, Any]) -> bytes:
     return canonicalize({k: v for k, v in bundle.items() if k != "signatures"})
 
 
-def sign_bundle(bundle: dict[str, Any], signer: Signer) -> dict[str, Any]:
+def sign_bundle(bundle: Bundle, signer: SigningKey) -> Bundle:
     signature = signer.sign_envelope(BUNDLE_PAYLOAD_TYPE, bundle_payload(bundle))
-    entry = {"key_id": signer.key_id, "algorithm": ALGORITHM, "signature": signature}
+    entry: BundleSignature = {"key_id": signer.key_id, "algorithm": ALGORITHM,
+                              "signature": signature}  # fmt: skip
     return {**bundle, "signatures": [entry]}
 
 

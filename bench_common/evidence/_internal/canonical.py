@@ -13,7 +13,7 @@ from typing import Any
 
 import rfc8785
 
-from bench_common.evidence.errors import CanonicalizationError
+from bench_common.evidence._internal.errors import CanonicalizationError
 
 MAX_SAFE_INTEGER = 2**53 - 1
 

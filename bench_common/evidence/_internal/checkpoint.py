@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bench_common.evidence.errors import EvidenceFormatError
-from bench_common.evidence.keyring import Signer, TrustedKeys
-from bench_common.evidence.merkle import HASH_SIZE
-from bench_common.evidence.signing import b64decode, b64encode, verify_der
+from bench_common.evidence._internal.errors import EvidenceFormatError
+from bench_common.evidence._internal.merkle import HASH_SIZE
+from bench_common.evidence._internal.signing import SigningKey, b64decode, b64encode, verify_der
+from bench_common.evidence._internal.trust import TrustedKeys
 
 SIGNATURE_PREFIX = "— "
 KEY_HASH_SIZE = 4
@@ -26,7 +26,7 @@ class Checkpoint:
     def body(self) -> str:
         return f"{self.origin}\n{self.size}\n{b64encode(self.root)}\n"
 
-    def sign(self, signer: Signer) -> str:
+    def sign(self, signer: SigningKey) -> str:
         """The signed note text."""
         body = self.body()
         key_hash = bytes.fromhex(signer.fingerprint)[:KEY_HASH_SIZE]

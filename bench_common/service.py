@@ -1,0 +1,177 @@
+"""Accepting a benchmark run, for the API, ``bench run`` and the scheduler alike: validate,
+place, record, hand to a dispatcher, estimate.
+
+Nothing here knows Celery: the dispatcher is a small protocol (``BrokerDispatcher`` sends
+the run to the workers by task name; ``bench run`` executes in its own process). Every
+refusal is a ``BenchError`` whose code the edge turns into an HTTP status or an exit code.
+"""
+
+from __future__ import annotations
+
+import secrets
+import statistics
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol, TypedDict
+
+from bench_common.catalogue import BackendSpec, Catalogue
+from bench_common.errors import BenchError, ErrorCode
+from bench_common.placement import placement
+from bench_common.settings import Settings
+from bench_common.store import Run, Store
+from bench_common.timeutil import format_time, now
+
+MAX_SHOTS = 100_000
+MAX_SEED = 2**53 - 1
+DEFAULT_SHOTS = 1024
+DEV_MODE_WARNING = "DEV MODE: Using SimulatorExecutor. Results are simulated."
+FALLBACK_SECONDS_PER_WORKLOAD = 2.0
+
+
+class DispatchError(Exception):
+    """The run could not be handed over (broker down); nothing of it may stay recorded."""
+
+
+class Dispatcher(Protocol):
+    def dispatch(self, run: Run) -> None:
+        """Hand a recorded run to whatever executes it; raise ``DispatchError`` if it
+        cannot be handed over."""
+        ...
+
+
+class RunRequest(TypedDict, total=False):
+    """A ``POST /run`` body (after schema validation) or a scheduled run's request."""
+
+    backend_id: str
+    workloads: list[str] | None
+    shots: int
+    seed: int | None
+
+
+class Accepted(TypedDict):
+    """The ``POST /run`` answer."""
+
+    benchmark_id: str
+    status: str
+    estimated_time_seconds: float
+    message: str
+    warning: str | None
+
+
+@dataclass(frozen=True)
+class Submission:
+    run: Run
+    estimated_time_seconds: float
+    warning: str | None
+
+    def to_json(self) -> Accepted:
+        return {
+            "benchmark_id": self.run.id,
+            "status": "queued",
+            "estimated_time_seconds": self.estimated_time_seconds,
+            "message": f"Benchmark {self.run.id} queued for execution on {self.run.backend_id}",
+            "warning": self.warning,
+        }
+
+
+def _invalid(field: str, problem: str) -> BenchError:
+    return BenchError(ErrorCode.VALIDATION_ERROR, f"{field} {problem}", {field: [problem]})
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A request that passed every check, with its defaults filled in."""
+
+    backend: BackendSpec
+    workloads: list[str]
+    shots: int
+    seed: int
+
+
+def check_request(catalogue: Catalogue, request: RunRequest) -> Checked:
+    """The request with defaults filled in (a seed drawn when absent), or a ``BenchError``
+    naming what is wrong."""
+    backend_id = request.get("backend_id", "")
+    if backend_id not in catalogue.backends:
+        raise BenchError(ErrorCode.INVALID_BACKEND, f"Unknown backend {backend_id!r}",
+                         {"backend_id": backend_id})  # fmt: skip
+    workloads = request.get("workloads")
+    chosen = list(catalogue.default_workloads if workloads is None else workloads)
+    invalid = [w for w in chosen if w not in catalogue.workloads]
+    if invalid:
+        raise BenchError(ErrorCode.INVALID_WORKLOAD, f"Unknown workloads: {', '.join(invalid)}",
+                         {"invalid": invalid})  # fmt: skip
+    if not chosen or len(set(chosen)) != len(chosen):
+        raise _invalid("workloads", "must be a non-empty list without duplicates")
+    shots = request.get("shots", DEFAULT_SHOTS)
+    if not 1 <= shots <= MAX_SHOTS:
+        raise _invalid("shots", f"must be between 1 and {MAX_SHOTS}")
+    seed = request.get("seed")
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise _invalid("seed", f"must be between 0 and {MAX_SEED}")
+    drawn = secrets.randbelow(2**32) if seed is None else seed
+    return Checked(catalogue.backends[backend_id], chosen, shots, drawn)
+
+
+@dataclass(frozen=True)
+class RunService:
+    settings: Settings
+    store: Store
+    catalogue: Catalogue
+    dispatcher: Dispatcher
+
+    def plan(self, tenant_id: str, request: RunRequest, run_id: str | None = None) -> Run:
+        """The queued ``Run`` for ``request``, validated and placed, not yet recorded. The id
+        is a new UUID4 unless given (scheduled runs derive theirs)."""
+        checked = check_request(self.catalogue, request)
+        backend = checked.backend
+        where = placement(self.catalogue, backend, self.settings.provider_env,
+                          self.store.backend_statuses())  # fmt: skip
+        if not where.available:
+            detail = f": {where.detail}" if where.detail else ""
+            raise BenchError(ErrorCode.BACKEND_UNAVAILABLE,
+                             f"Backend {backend.id} is {where.status}{detail}",
+                             {"backend_id": backend.id, "status": where.status})  # fmt: skip
+        moment = now()
+        return Run(
+            id=run_id or str(uuid.uuid4()),
+            tenant_id=tenant_id,
+            backend_id=backend.id,
+            provider=backend.provider,
+            execution_mode=where.mode,
+            queue=where.queue,
+            workloads=checked.workloads,
+            shots=checked.shots,
+            seed=checked.seed,
+            status="queued",
+            created_at=format_time(moment),
+            updated_at=format_time(moment),
+            deadline_at=format_time(moment + timedelta(seconds=self.settings.run_deadline)),
+        )
+
+    def submit(self, tenant_id: str, request: RunRequest, run_id: str | None = None) -> Submission:
+        """Validate and record ``request``, then dispatch it; nothing stays if that fails."""
+        run = self.plan(tenant_id, request, run_id)
+        self.store.create_run(run)
+        try:
+            self.dispatcher.dispatch(run)
+        except DispatchError as exc:
+            self.store.delete_run(run.id)
+            raise BenchError(ErrorCode.SERVICE_UNAVAILABLE,
+                             "The broker is unreachable; nothing was queued") from exc  # fmt: skip
+        return Submission(run, self.estimate_seconds(run), self.warning(run))
+
+    def estimate_seconds(self, run: Run) -> float:
+        """Past durations of this backend's runs, scaled by the runs queued ahead on its queue."""
+        past = self.store.recent_run_durations(run.backend_id, 20)
+        fallback = FALLBACK_SECONDS_PER_WORKLOAD * len(run.workloads)
+        per_run = statistics.median(past) if past else fallback
+        ahead = max(self.store.count_active_runs(run.queue) - 1, 0)
+        return round(per_run * (1 + ahead / max(self.settings.workers, 1)), 3)
+
+    def warning(self, run: Run) -> str | None:
+        """The ``warning`` of a ``POST /run`` answer: every simulated run says so."""
+        if run.execution_mode != "simulated":
+            return None
+        return f"{DEV_MODE_WARNING} Data is stored in {self.settings.store_description}."
