@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 from swagger_ui_bundle import swagger_ui_path
 
-from bench_api import request_id
+from bench_api import dashboard, metrics, quotas, request_id
 from bench_api.auth import HEADER, seed_keys
 from bench_api.blueprint import API_BASE, DEFAULT_BODY_LIMIT
 from bench_api.errors import BenchApi
@@ -63,7 +63,9 @@ def create_app(
 
     broker = broker or BrokerDispatcher(celery_app(settings, runtime.catalogue))
     Platform(settings, runtime, broker, dev_key).init_app(app)
+    quotas.init_app(app, settings)
     request_id.init_app(app)
+    metrics.init_app(app)
     api = BenchApi(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
@@ -75,4 +77,5 @@ def create_app(
             static_url_path=SWAGGER_UI_URL.rstrip("/"),
         )
     )
+    app.register_blueprint(dashboard.blueprint)
     return app

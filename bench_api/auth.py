@@ -13,16 +13,15 @@ from pathlib import Path
 
 from flask import g, request
 
-from bench_api import platform
+from bench_api import platform, quotas
 from bench_api.errors import ApiError
 from bench_common.errors import ErrorCode
-from bench_common.fileutil import locked, write_atomic
-from bench_common.settings import Settings
+from bench_common.fileutil import locked, private_dir, write_atomic
+from bench_common.settings import DEV_TENANT, Settings
 from bench_common.store.base import Store
 from bench_common.timeutil import format_time, now
 
 HEADER = "X-API-Key"
-DEV_TENANT = "dev"
 DEV_KEY_FILE = "dev-api-key"
 KEY_PREFIX = "qcb_"
 
@@ -58,7 +57,7 @@ def parse_key_list(text: str) -> list[tuple[str, str]]:
 
 def dev_key(data_dir: Path) -> str:
     """The development key of this data dir, generated on first use."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     path = data_dir / DEV_KEY_FILE
     with locked(data_dir / f".{DEV_KEY_FILE}.lock"):
         if not path.exists():
@@ -78,12 +77,14 @@ def seed_keys(settings: Settings, store: Store) -> str | None:
 
 
 def authenticate() -> None:
-    """Resolve ``X-API-Key`` to its tenant, or answer 401 before the view runs."""
+    """Resolve ``X-API-Key`` to its tenant, or answer 401 before the view runs; then count
+    the request against the tenant's rate (429 beyond it). A 401 counts against no one."""
     key = request.headers.get(HEADER)
     tenant_id = platform.current().runtime.store.tenant_for_key(hash_key(key)) if key else None
     if tenant_id is None:
         raise ApiError(ErrorCode.UNAUTHORIZED, f"A valid {HEADER} header is required")
     g.tenant_id = tenant_id
+    quotas.count_request(tenant_id)
 
 
 def tenant() -> str:

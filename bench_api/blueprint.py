@@ -18,7 +18,12 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from bench_api import auth
 from bench_api.errors import ApiError
 from bench_common.errors import ErrorCode
-from bench_common.evidence import EvidenceError, parse_strict
+from bench_common.evidence import (
+    MAX_JSON_DEPTH,
+    EvidenceError,
+    NestingTooDeepError,
+    parse_strict,
+)
 
 API_BASE = "/api/v2/bench"
 EVIDENCE_BASE = "/bench"
@@ -34,13 +39,33 @@ class ContractParser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
 
     def _raw_load_json(self, req: flask.Request) -> Any:
-        if not is_json_request(req):
-            return core.missing
+        """The body as UTF-8 JSON (RFC 8259) sent as ``application/json``, nested at most
+        ``MAX_JSON_DEPTH`` levels; an empty body is a missing one."""
         data = req.get_data(cache=True)
         if not data.strip():
             return core.missing
+        if not is_json_request(req):
+            raise ApiError(
+                ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+                "The request body must be JSON sent with Content-Type: application/json",
+                {"content_type": [req.content_type or "(none)"]},
+            )
         try:
-            return parse_strict(data)
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ApiError(
+                ErrorCode.VALIDATION_ERROR,
+                "The request body is not UTF-8: JSON must be UTF-8 encoded",
+                {"json": [f"byte {exc.start}: {exc.reason}"]},
+            ) from exc
+        try:
+            return parse_strict(text)
+        except NestingTooDeepError as exc:
+            raise ApiError(
+                ErrorCode.VALIDATION_ERROR,
+                f"The request body is nested too deeply: at most {MAX_JSON_DEPTH} levels",
+                {"json": [str(exc)]},
+            ) from exc
         except EvidenceError as exc:
             raise ApiError(
                 ErrorCode.VALIDATION_ERROR,

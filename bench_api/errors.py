@@ -18,7 +18,7 @@ from flask_smorest import Api
 from kombu.exceptions import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from bench_api.request_id import request_id
+from bench_api.request_id import printable, request_id
 from bench_common.errors import BenchError, ErrorCode
 from bench_common.store.base import StoreError
 
@@ -135,7 +135,7 @@ def from_exception(error: Exception) -> ApiError:
     if isinstance(error, BenchError):
         return ApiError(error.code, error.message, error.details)
     if isinstance(error, StoreError | OperationalError):
-        logger.warning("request %s: backing service down: %s", request_id(), error)
+        logger.warning("request %s: backing service down: %s", request_id(), printable(str(error)))
         return ApiError(ErrorCode.SERVICE_UNAVAILABLE, UNAVAILABLE)
     logger.error("request %s: unexpected error", request_id(), exc_info=error)
     return ApiError(ErrorCode.INTERNAL_ERROR, MESSAGES[ErrorCode.INTERNAL_ERROR])
@@ -159,7 +159,7 @@ class BenchApi(Api):  # type: ignore[misc]
 
 def log(error: ApiError) -> ApiError:
     logger.info(
-        "request %s: %s %s -> %d %s", request_id(), request.method, request.path, error.status,
-        error.code,
+        "request %s: %s %s -> %d %s", request_id(), printable(request.method),
+        printable(request.path), error.status, error.code,
     )  # fmt: skip
     return error

@@ -12,6 +12,7 @@ from functools import cached_property
 from flask import Flask, current_app
 
 from bench_common.broker import BrokerDispatcher
+from bench_common.campaigns import CampaignService
 from bench_common.runtime import Runtime
 from bench_common.service import RunService
 from bench_common.settings import Settings
@@ -30,6 +31,10 @@ class Platform:
     @cached_property
     def service(self) -> RunService:
         return RunService(self.settings, self.runtime.store, self.runtime.catalogue, self.broker)
+
+    @cached_property
+    def campaigns(self) -> CampaignService:
+        return CampaignService(self.service)
 
     def init_app(self, app: Flask) -> None:
         app.extensions[EXTENSION] = self

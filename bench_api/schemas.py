@@ -27,6 +27,15 @@ class StrictInteger(fields.Integer):
         return super()._validated(value)
 
 
+class StrictFloat(fields.Float):
+    """A JSON number: no strings or booleans, no NaN or infinity."""
+
+    def _validated(self, value: Any) -> float:
+        if isinstance(value, bool | str):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
 # ---- /api/v2/bench
 
 
@@ -60,6 +69,10 @@ class BackendListSchema(ma.Schema):
 DEFAULT_WORKLOADS = list(CATALOGUE.default_workloads)
 
 
+class ThresholdSchema(ma.Schema):
+    min_fidelity = StrictFloat(required=True, validate=validate.Range(0.0, 1.0))
+
+
 class RunRequestSchema(ma.Schema):
     """``POST /run``; unknown fields are refused. The enumerations document the shipped
     catalogue; the run service checks ids against the catalogue the app serves."""
@@ -85,6 +98,14 @@ class RunRequestSchema(ma.Schema):
         validate=validate.Range(0, MAX_SEED),
         metadata={"description": "Drawn by the server (and recorded) when absent"},
     )
+    thresholds = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(ThresholdSchema),
+        load_default=None,
+        metadata={"description": "Pass/fail per workload of the request; the report then "
+                  "has a signed `validation` block (a check passes only when the lower end "
+                  "of the 95 % interval meets the threshold)"},
+    )  # fmt: skip
 
 
 class RunAcceptedSchema(ma.Schema):
@@ -208,3 +229,70 @@ class ConsistencyProofSchema(ma.Schema):
     first = fields.Integer(required=True)
     second = fields.Integer(required=True)
     proof = fields.List(fields.String(metadata=HEX_HASH), required=True)
+
+
+# ---- runs, campaigns (extensions)
+
+
+class RunListQuerySchema(ma.Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    cursor = fields.String(metadata={"description": "`next_cursor` of the previous page"})
+    backend_id = fields.String()
+    status = fields.String(validate=validate.OneOf(["queued", "running", "completed", "failed"]))
+    since = fields.AwareDateTime(
+        format="iso", metadata={"description": "RFC 3339: runs created at or after it"}
+    )
+
+
+class RunEntrySchema(ma.Schema):
+    benchmark_id = fields.String(required=True)
+    backend_id = fields.String(required=True)
+    status = fields.String(required=True)
+    created_at = fields.String(required=True)
+    finished_at = fields.String(required=True, allow_none=True)
+    workloads = fields.List(fields.String(), required=True)
+    summary = fields.Dict(required=True, allow_none=True)
+    execution_mode = fields.String(required=True)
+    validation = fields.Dict(required=True, allow_none=True)
+    campaign_id = fields.String(required=True, allow_none=True)
+
+
+class RunListSchema(ma.Schema):
+    runs = fields.List(fields.Nested(RunEntrySchema), required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
+
+
+class CampaignRequestSchema(ma.Schema):
+    """``POST /campaigns``: the fields of ``POST /run``, with ``backend_ids`` for ``backend_id``."""
+
+    backend_ids = fields.List(fields.String(), required=True, validate=validate.Length(1, 20))
+    workloads = fields.List(fields.String(), load_default=None)
+    shots = StrictInteger(load_default=DEFAULT_SHOTS, validate=validate.Range(1, MAX_SHOTS))
+    seed = StrictInteger(load_default=None, allow_none=True, validate=validate.Range(0, MAX_SEED))
+    thresholds = fields.Dict(
+        keys=fields.String(), values=fields.Nested(ThresholdSchema), load_default=None
+    )
+
+
+class CampaignAcceptedSchema(ma.Schema):
+    campaign_id = fields.String(required=True)
+    benchmark_ids = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class CampaignSchema(ma.Schema):
+    campaign_id = fields.String(required=True)
+    created_at = fields.String(required=True)
+    status = fields.String(required=True)
+    runs = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
+    ranking = fields.List(fields.String(), required=True)
+
+
+class CampaignEntrySchema(ma.Schema):
+    campaign_id = fields.String(required=True)
+    created_at = fields.String(required=True)
+    status = fields.String(required=True)
+    backend_ids = fields.List(fields.String(), required=True)
+
+
+class CampaignListSchema(ma.Schema):
+    campaigns = fields.List(fields.Nested(CampaignEntrySchema), required=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from bench_api.auth import hash_key, new_key, register
-from bench_common.cli import fail, settings_of
+from bench_common.cli import aligned, fail, settings_of
 from bench_common.runtime import Runtime
 
 REVOKE_PREFIX_MIN = 8
@@ -38,9 +38,9 @@ def list_keys(ctx: click.Context) -> None:
     """List keys by tenant, with the first 12 hex digits of their hash."""
     store = Runtime(settings_of(ctx)).store
     try:
-        for entry in store.api_keys():
-            click.echo(f"{entry['key_hash'][:12]}  {entry['tenant_id']:<20} "
-                       f"{entry['created_at']}  {entry['label']}")  # fmt: skip
+        rows = [(e["key_hash"][:12], e["tenant_id"], e["created_at"], e["label"])
+                for e in store.api_keys()]  # fmt: skip
+        click.echo(aligned(("hash", "tenant", "created", "label"), rows))
     finally:
         store.close()
 

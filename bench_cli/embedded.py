@@ -7,12 +7,13 @@ The broker keeps its append-only file in the data dir, so queued work survives a
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -21,17 +22,55 @@ from bench_common.catalogue import CATALOGUE
 from bench_common.redis_server import RedisServer
 from bench_common.settings import Settings
 
-MAX_SOCKET_PATH = 100
-"""Unix socket paths longer than about 104 bytes are refused by the kernel."""
 SHUTDOWN_GRACE_SECONDS = 30.0
+PR_SET_PDEATHSIG = 1
+
+WATCHDOG = """
+import os, signal, sys, time
+parent, broker, worker = (int(arg) for arg in sys.argv[1:4])
+while os.getppid() == parent:
+    time.sleep(0.2)
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        try:
+            os.kill(pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+try:
+    os.killpg(worker, signal.SIGKILL)
+except ProcessLookupError:
+    pass
+try:
+    os.kill(broker, signal.SIGTERM)
+    deadline = time.monotonic() + 3.0
+    while alive(broker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(broker, signal.SIGKILL)
+except ProcessLookupError:
+    pass
+"""
+"""Run by ``python -c`` next to the embedded platform: once the process that started it is
+gone (even by SIGKILL, which runs no cleanup), it kills the worker's process group and stops
+the broker (SIGTERM, so the append-only file is flushed; SIGKILL after 3 s)."""
 
 
-def socket_path_for(data_dir: Path) -> Path:
-    """The broker socket in the data dir, or in a private temp dir when that path is too long."""
-    preferred = data_dir.resolve() / "redis" / "redis.sock"
-    if len(str(preferred)) <= MAX_SOCKET_PATH:
-        return preferred
-    return Path(tempfile.mkdtemp(prefix="qcos-bench-")) / "redis.sock"
+def dies_with_parent() -> Callable[[], None]:
+    """A ``preexec_fn``: the child gets SIGKILL when the thread that started it ends (Linux
+    ``PR_SET_PDEATHSIG``; elsewhere nothing). Start such children from the main thread."""
+    parent = os.getpid()
+    libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+
+    def preexec() -> None:  # between fork and exec: system calls only
+        if libc is not None:
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return preexec
 
 
 WORKER_APP = "bench_workers.celery_app"
@@ -55,14 +94,19 @@ def worker_command(
 
 
 def start_worker(
-    settings: Settings, command: list[str], log_path: Path | None = None
-) -> subprocess.Popen[bytes]:
-    """A worker subprocess configured by ``settings`` through its environment."""
+    settings: Settings, command: list[str], log_path: Path | None = None, *,
+    tied: bool = False,
+) -> subprocess.Popen[bytes]:  # fmt: skip
+    """A worker subprocess configured by ``settings`` through its environment; ``tied``: it
+    dies with this process (``dies_with_parent``). Its prefork pool children die with it
+    (Celery sets their parent-death signal), and it leads its own process group."""
     env = {**os.environ, **settings.to_env()}
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - child owns it
     try:
         return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # fmt: skip
+                                start_new_session=True,
+                                # system calls only, see dies_with_parent
+                                preexec_fn=dies_with_parent() if tied else None)  # noqa: PLW1509  # fmt: skip
     finally:
         if log_path:
             log.close()  # type: ignore[union-attr]
@@ -86,16 +130,23 @@ class EmbeddedPlatform:
         self.settings = settings
         self.redis: RedisServer | None = None
         self.worker: subprocess.Popen[bytes] | None = None
+        self.watchdog: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Settings:
         data_dir = self.settings.data_dir.resolve()
         (data_dir / "logs").mkdir(parents=True, exist_ok=True)
-        self.redis = RedisServer(data_dir / "redis", socket_path=socket_path_for(data_dir))
+        self.redis = RedisServer(data_dir / "redis", socket_path=self.settings.embedded_socket)
         self.redis.start()
         running = replace(self.settings, data_dir=data_dir, broker_url=self.redis.url)
         command = worker_command(CATALOGUE.queues, self.settings.workers, beat=True,
                                  name="embedded", state_dir=data_dir)  # fmt: skip
-        self.worker = start_worker(running, command, data_dir / "logs" / "worker.log")
+        self.worker = start_worker(running, command, data_dir / "logs" / "worker.log", tied=True)
+        assert self.redis.process is not None
+        watched = [str(os.getpid()), str(self.redis.process.pid), str(self.worker.pid)]
+        self.watchdog = subprocess.Popen(
+            [sys.executable, "-c", WATCHDOG, *watched], stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
         return running
 
     def __exit__(
@@ -108,3 +159,6 @@ class EmbeddedPlatform:
             stop_process(self.worker)
         if self.redis is not None:
             self.redis.stop()
+        if self.watchdog is not None:  # last: it still cleans up if this process dies above
+            self.watchdog.kill()
+            self.watchdog.wait()

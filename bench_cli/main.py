@@ -5,15 +5,20 @@ starts without loading Qiskit, Celery or Flask; the table below is the whole reg
 from __future__ import annotations
 
 import importlib
+import os
 
 import click
 
 from bench_common.settings import Settings
 
+PRIVATE_UMASK = 0o077
+
 SUBCOMMANDS = {
     "verify": ("bench_common.commands.verify", "verify", "Verify a report or bundle offline."),
     "keys": ("bench_common.commands.keys", "keys", "Generate, export and rotate signing keys."),
     "run": ("bench_workers.commands", "run", "Run one benchmark in-process."),
+    "workloads": ("bench_common.commands.catalogue", "workloads", "List the workloads."),
+    "backends": ("bench_common.commands.catalogue", "backends", "List the backends."),
     "serve": ("bench_cli.serve", "serve", "Serve the HTTP API."),
     "apikeys": ("bench_cli.apikeys", "apikeys", "Mint, list and revoke API keys."),
 }
@@ -44,7 +49,13 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup)
+@click.version_option(package_name="qcos-bench", prog_name="bench")
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """qcos-bench: benchmark quantum computers and verify signed reports."""
     ctx.obj = Settings.from_env()
+    if ctx.invoked_subcommand == "serve":
+        # What the server and the processes it starts (embedded broker, worker pool, beat,
+        # their logs) create without an explicit mode is the owner's only, like the rest of
+        # the data dir (whose files are made 0600 and directories 0700 explicitly).
+        os.umask(PRIVATE_UMASK)

@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TypedDict, TypeVar
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 from bench_common.providers import PROVIDERS, ProviderSpec
+
+if TYPE_CHECKING:
+    from bench_common.device_models import CustomDevice
 from bench_common.queues import FINALIZE_QUEUE
 from bench_common.workload_types import WORKLOAD_TYPES, WorkloadType
 
@@ -63,6 +66,8 @@ class BackendSpec:
     device: str | None = None
     retired: bool = False
     alias_of: str | None = None
+    custom: CustomDevice | None = None
+    """The figures of a custom device model (``BENCH_DEVICE_MODELS``)."""
 
 
 def _by_name(entries: Iterable[T], key: str) -> MappingProxyType[str, T]:

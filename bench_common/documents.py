@@ -90,6 +90,33 @@ class Environment(TypedDict):
     backend_calibration_timestamp: NotRequired[str | None]
 
 
+class Threshold(TypedDict):
+    """What a workload must reach for a run to pass (``POST /run`` ``thresholds``)."""
+
+    min_fidelity: float
+
+
+Thresholds = dict[str, Threshold]
+"""Per workload id of the request."""
+
+
+class ValidationCheck(TypedDict):
+    workload_id: str
+    metric: str
+    threshold: float
+    value: float | None
+    ci95: list[float] | None
+    passed: bool
+
+
+class Validation(TypedDict):
+    """Pass/fail against the request's thresholds: a check passes only when the lower end
+    of the figure's 95 % interval meets the threshold."""
+
+    passed: bool
+    checks: list[ValidationCheck]
+
+
 class Report(TypedDict):
     id: str
     created_at: str
@@ -103,6 +130,7 @@ class Report(TypedDict):
     summary: Summary
     environment: Environment
     evidence: EvidenceSection
+    validation: NotRequired[Validation]
     integrity: NotRequired[Integrity]
 
 
@@ -127,6 +155,21 @@ class Bundle(TypedDict):
     items: list[EvidenceItem]
     merkle_root: str
     signatures: NotRequired[list[BundleSignature]]
+
+
+class Alert(TypedDict):
+    """A scheduled run's figure below what its backend's recent history explains."""
+
+    id: str
+    tenant_id: str
+    created_at: str
+    backend_id: str
+    workload_id: str
+    benchmark_id: str
+    metric: str
+    value: float
+    expected: float
+    reason: str
 
 
 class BackendStatusRecord(TypedDict):

@@ -42,6 +42,7 @@ class ProviderSpec:
 
 PROVIDERS: tuple[ProviderSpec, ...] = (
     ProviderSpec(SIMULATOR, "simulator", ".executors.simulated:SimulatedExecutor"),
+    ProviderSpec("custom", "simulator", ".executors.simulated:SimulatedExecutor"),
     ProviderSpec(
         "ibm", "ibm", ".executors.ibm:IBMExecutor",
         credentials=(("QISKIT_IBM_TOKEN",),),

@@ -16,6 +16,8 @@ from types import TracebackType
 
 import redis
 
+from bench_common.fileutil import private_dir
+
 START_TIMEOUT = 10.0
 
 
@@ -64,7 +66,9 @@ class RedisServer:
         return redis.Redis(host="127.0.0.1", port=self.port or 0)
 
     def start(self) -> RedisServer:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
+        if self.socket_path is not None:
+            private_dir(self.socket_path.parent)
         listen = (
             ["--port", "0", "--unixsocket", str(self.socket_path), "--unixsocketperm", "700"]
             if self.socket_path is not None
@@ -75,7 +79,9 @@ class RedisServer:
             "--appendfsync", "everysec", "--save", "", "--daemonize", "no",
             "--logfile", str(self.directory / "redis.log"),
         ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        # umask 077: the append-only files, the log and the directories redis-server creates
+        # are the owner's only (it sets no modes of its own).
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, umask=0o077)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

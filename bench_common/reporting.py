@@ -14,7 +14,17 @@ from functools import cache
 from importlib import metadata
 from typing import Protocol
 
-from bench_common.documents import Bundle, Environment, ExecutionMode, Report, Summary
+from bench_common.documents import (
+    Bundle,
+    Environment,
+    ExecutionMode,
+    Report,
+    Summary,
+    Thresholds,
+    Validation,
+    ValidationCheck,
+    WorkloadRow,
+)
 from bench_common.evidence import (
     Signer,
     build_bundle,
@@ -37,6 +47,7 @@ class RunLike(Protocol):
     execution_mode: ExecutionMode
     shots: int
     seed: int
+    thresholds: Thresholds | None
 
 
 @cache
@@ -103,6 +114,23 @@ def _summary(results: Sequence[WorkloadResult]) -> Summary:
     }
 
 
+def validate(thresholds: Thresholds, rows: Sequence[WorkloadRow]) -> Validation:
+    """One check per threshold: it passes only when the lower end of the workload's 95 %
+    interval reaches the threshold (a failed workload, with no interval, never passes)."""
+    by_id = {row["id"]: row for row in rows}
+    checks: list[ValidationCheck] = []
+    for workload_id, threshold in thresholds.items():
+        row = by_id[workload_id]
+        interval = row["fidelity_ci95"] if row["status"] == "completed" else None
+        minimum = threshold["min_fidelity"]
+        checks.append({
+            "workload_id": workload_id, "metric": "fidelity", "threshold": minimum,
+            "value": row["fidelity"], "ci95": interval,
+            "passed": interval is not None and interval[0] >= minimum,
+        })  # fmt: skip
+    return {"passed": all(check["passed"] for check in checks), "checks": checks}
+
+
 def assemble_report(
     run: RunLike,
     results: Sequence[WorkloadResult],
@@ -133,4 +161,6 @@ def assemble_report(
         },
         "evidence": evidence_section(bundle),
     }
+    if run.thresholds:
+        report["validation"] = validate(run.thresholds, report["workloads"])
     return seal_report(report, signer), bundle

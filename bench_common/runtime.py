@@ -6,11 +6,12 @@ so a runtime can be built before a fork and used after it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from bench_common.catalogue import CATALOGUE, Catalogue
+from bench_common.device_models import catalogue_for
 from bench_common.evidence import KeyStore, Ledger
 from bench_common.settings import Settings
 from bench_common.store import Store, open_store
@@ -19,9 +20,16 @@ from bench_common.store import Store, open_store
 @dataclass
 class Runtime:
     settings: Settings
-    catalogue: Catalogue = CATALOGUE
+    given_catalogue: InitVar[Catalogue | None] = None
+    """The catalogue to serve; default: the shipped one plus ``BENCH_DEVICE_MODELS``."""
+    catalogue: Catalogue = field(init=False)
     _keys: KeyStore | None = field(default=None, init=False, repr=False)
     _keyring_version: int | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self, given_catalogue: Catalogue | None) -> None:
+        self.catalogue = given_catalogue or catalogue_for(
+            CATALOGUE, self.settings.device_models_file
+        )
 
     @cached_property
     def store(self) -> Store:

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Protocol, TypedDict
 
 from bench_common.catalogue import BackendSpec, Catalogue
+from bench_common.documents import Thresholds
 from bench_common.errors import BenchError, ErrorCode
 from bench_common.placement import placement
 from bench_common.settings import Settings
@@ -47,6 +48,11 @@ class RunRequest(TypedDict, total=False):
     workloads: list[str] | None
     shots: int
     seed: int | None
+    thresholds: Thresholds | None
+    campaign_id: str
+    """Set by the campaign service, never by a client (the API schema has no such field)."""
+    schedule: str
+    """Set by the scheduler: the schedule's name, so the run's figures are watched for drift."""
 
 
 class Accepted(TypedDict):
@@ -87,6 +93,16 @@ class Checked:
     workloads: list[str]
     shots: int
     seed: int
+    thresholds: Thresholds | None
+
+
+def check_thresholds(thresholds: Thresholds | None, workloads: list[str]) -> None:
+    """Thresholds may name only workloads of the request, each a fidelity in [0, 1]."""
+    for workload_id, threshold in (thresholds or {}).items():
+        if workload_id not in workloads:
+            raise _invalid("thresholds", f"names {workload_id!r}, which the request does not run")
+        if not 0.0 <= threshold["min_fidelity"] <= 1.0:
+            raise _invalid("thresholds", f"min_fidelity of {workload_id!r} must be in [0, 1]")
 
 
 def check_request(catalogue: Catalogue, request: RunRequest) -> Checked:
@@ -104,6 +120,13 @@ def check_request(catalogue: Catalogue, request: RunRequest) -> Checked:
                          {"invalid": invalid})  # fmt: skip
     if not chosen or len(set(chosen)) != len(chosen):
         raise _invalid("workloads", "must be a non-empty list without duplicates")
+    backend = catalogue.backends[backend_id]
+    too_wide = [w for w in chosen if catalogue.workloads[w].qubits > backend.qubits]
+    if too_wide:
+        raise BenchError(ErrorCode.INVALID_WORKLOAD,
+                         f"Workloads wider than {backend.id} ({backend.qubits} qubits): "
+                         f"{', '.join(too_wide)}",
+                         {"too_wide": too_wide, "backend_qubits": backend.qubits})  # fmt: skip
     shots = request.get("shots", DEFAULT_SHOTS)
     if not 1 <= shots <= MAX_SHOTS:
         raise _invalid("shots", f"must be between 1 and {MAX_SHOTS}")
@@ -111,7 +134,9 @@ def check_request(catalogue: Catalogue, request: RunRequest) -> Checked:
     if seed is not None and not 0 <= seed <= MAX_SEED:
         raise _invalid("seed", f"must be between 0 and {MAX_SEED}")
     drawn = secrets.randbelow(2**32) if seed is None else seed
-    return Checked(catalogue.backends[backend_id], chosen, shots, drawn)
+    thresholds = request.get("thresholds")
+    check_thresholds(thresholds, chosen)
+    return Checked(backend, chosen, shots, drawn, thresholds or None)
 
 
 @dataclass(frozen=True)
@@ -144,6 +169,9 @@ class RunService:
             workloads=checked.workloads,
             shots=checked.shots,
             seed=checked.seed,
+            thresholds=checked.thresholds,
+            campaign_id=request.get("campaign_id"),
+            schedule=request.get("schedule"),
             status="queued",
             created_at=format_time(moment),
             updated_at=format_time(moment),

@@ -1,6 +1,6 @@
 """``QCOSClient``: the Python client of the qcos-bench HTTP API (only needs ``requests``).
 
-client = QCOSClient()                     # BENCH_API_URL, BENCH_API_KEY
+client = QCOSClient()                     # BENCH_API_URL (server root), BENCH_API_KEY
 benchmark = client.bench.run(backend="simulator", workloads=["bell_state"], shots=2000)
 report = benchmark.wait(timeout=300)
 print(report.workloads[0].fidelity, report.summary.average_fidelity)
@@ -44,9 +44,9 @@ class QCOSClient:
         timeout: float = 30.0,
         session: requests.Session | None = None,
     ) -> None:
-        self.base_url = (base_url or os.environ.get("BENCH_API_URL") or DEFAULT_BASE_URL).rstrip(
-            "/"
-        )
+        url = (base_url or os.environ.get("BENCH_API_URL") or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = url.removesuffix(API_PATH)
+        """The server root; a URL ending in ``/api/v2/bench`` (as in the API docs) works too."""
         self.timeout = timeout
         self.session = session or requests.Session()
         key = api_key or os.environ.get("BENCH_API_KEY")

@@ -14,11 +14,12 @@ import click
 from tqdm import tqdm
 
 from bench_common.catalogue import CATALOGUE
-from bench_common.cli import fail, settings_of
+from bench_common.cli import aligned, catalogue_of, fail, settings_of
 from bench_common.documents import Report, WorkloadRow
 from bench_common.errors import BenchError
 from bench_common.evidence import canonicalize
 from bench_common.service import RunRequest, RunService
+from bench_common.settings import DEV_TENANT
 from bench_common.store import Run
 from bench_workers import jobs
 from bench_workers.runtime import WorkerRuntime
@@ -41,12 +42,8 @@ def cell(entry: WorkloadRow, key: str, template: str) -> str:
 
 
 def table(report: Report) -> str:
-    rows = [[title for title, _, _ in COLUMNS]]
-    rows += [[cell(e, key, t) for _, key, t in COLUMNS] for e in report["workloads"]]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
-    )
+    rows = [[cell(e, key, t) for _, key, t in COLUMNS] for e in report["workloads"]]
+    return aligned([title for title, _, _ in COLUMNS], rows)
 
 
 def execute(runtime: WorkerRuntime, run_id: str, workload_id: str) -> None:
@@ -79,14 +76,15 @@ class InProcess:
 @click.option("--seed", type=int, default=None, help="Sampling seed; drawn when omitted.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Signed report file (default bench-report-<id>.json).")  # fmt: skip
-@click.option("--tenant", default="local", show_default=True)
+@click.option("--tenant", default=DEV_TENANT, show_default=True,
+              help="The run's tenant (make run's development key sees it).")  # fmt: skip
 @click.pass_context
 def run(
     ctx: click.Context, backend_id: str, workloads: str, shots: int, seed: int | None,
     output: Path | None, tenant: str,
 ) -> None:  # fmt: skip
     """Run one benchmark in this process and write its signed report."""
-    runtime = WorkerRuntime(settings_of(ctx))
+    runtime = WorkerRuntime(settings_of(ctx), catalogue_of(ctx))
     service = RunService(runtime.settings, runtime.store, runtime.catalogue, InProcess(runtime))
     request: RunRequest = {"backend_id": backend_id, "shots": shots, "seed": seed,
                "workloads": [w for w in workloads.split(",") if w]}  # fmt: skip
@@ -102,6 +100,7 @@ def run(
     path = output or Path(f"bench-report-{planned.id[:8]}.json")
     path.write_bytes(canonicalize(report))
     click.echo(table(report))
-    summary = report["summary"]
-    click.echo(f"\naverage fidelity {summary['average_fidelity']}  report {path}  "
-               f"seed {report['seed']}")  # fmt: skip
+    average = report["summary"]["average_fidelity"]
+    shown = "-" if average is None else f"{average:.4f}"
+    mode = " (simulated)" if report["execution_mode"] == "simulated" else ""
+    click.echo(f"\naverage fidelity {shown}{mode}  report {path}  seed {report['seed']}")

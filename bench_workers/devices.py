@@ -22,6 +22,7 @@ from qiskit.circuit.library import Measure, get_standard_gate_name_mapping
 from qiskit.transpiler import InstructionProperties, Target
 from qiskit_ibm_runtime import fake_provider
 
+from bench_common.device_models import CustomDevice
 from bench_common.timeutil import format_time
 
 ANY_QUBITS: tuple[int, ...] = ()
@@ -120,7 +121,7 @@ def _gate_json(figures: GateFigures) -> dict[str, float]:
     return {"error": figures.error, "duration_ns": figures.duration * 1e9}
 
 
-def _ideal(key: str) -> DeviceModel:
+def _ideal(key: str, custom: CustomDevice | None) -> DeviceModel:
     perfect = GateFigures(0.0, 0.0)
     return DeviceModel(
         name="ideal",
@@ -132,7 +133,7 @@ def _ideal(key: str) -> DeviceModel:
     )
 
 
-def _fake(key: str) -> DeviceModel:
+def _fake(key: str, custom: CustomDevice | None) -> DeviceModel:
     """An IBM device from the calibration snapshot its fake backend ships."""
     backend_class = getattr(fake_provider, key, None)
     if backend_class is None:
@@ -219,55 +220,84 @@ def _timestamp(data: Mapping[str, Any], device: Mapping[str, Any]) -> str:
     return f"{max(dates)}T00:00:00Z"
 
 
-def _published(key: str) -> DeviceModel:
-    """A device from the vendor figures in ``devices.json``: uniform across its qubits."""
-    data = published_figures()
-    device = data["devices"][key]
-    figures = device["figures"]
-    num_qubits = int(device["qubits"]["value"])
-    connectivity = device["connectivity"]
-    edges = CONNECTIVITY[connectivity["kind"]](connectivity, num_qubits)
+def _uniform(
+    name: str,
+    source: str,
+    timestamp: str | None,
+    num_qubits: int,
+    edges: Iterable[tuple[int, int]] | None,
+    basis: Iterable[tuple[str, str]],
+    figure: Callable[[str], float],
+) -> DeviceModel:
+    """A device uniform across its qubits: one figure per kind (``one_qubit_error``,
+    ``two_qubit_duration_s``, ``t1_s``, …), undirected ``edges`` or all-to-all."""
     gates: dict[str, dict[Qubits, GateFigures]] = {}
-    for name, gate_class in device["gates"].items():
-        prefix, arity = GATE_CLASSES[gate_class]
-        gate = GateFigures(
-            _figure(figures, f"{prefix}_error") if prefix else 0.0,
-            _figure(figures, f"{prefix}_duration_s") if prefix else 0.0,
-        )
-        if edges is None:
-            gates[name] = {ANY_QUBITS: gate}
-        elif arity == 1:
-            gates[name] = {(q,): gate for q in range(num_qubits)}
-        else:
-            gates[name] = {pair: gate for a, b in edges for pair in ((a, b), (b, a))}
-    qubit = QubitFigures(
-        _figure(figures, "t1_s"), _figure(figures, "t2_s"), _figure(figures, "readout_error")
-    )
     pairs = (
         None if edges is None else tuple(sorted({p for a, b in edges for p in ((a, b), (b, a))}))
     )
+    for gate_name, gate_class in basis:
+        prefix, arity = GATE_CLASSES[gate_class]
+        gate = GateFigures(
+            figure(f"{prefix}_error") if prefix else 0.0,
+            figure(f"{prefix}_duration_s") if prefix else 0.0,
+        )
+        if pairs is None:
+            gates[gate_name] = {ANY_QUBITS: gate}
+        elif arity == 1:
+            gates[gate_name] = {(q,): gate for q in range(num_qubits)}
+        else:
+            gates[gate_name] = dict.fromkeys(pairs, gate)
+    qubit = QubitFigures(figure("t1_s"), figure("t2_s"), figure("readout_error"))
     return DeviceModel(
-        name=device["name"],
-        source=f"published figures ({key} in bench_workers/devices.json)",
-        timestamp=_timestamp(data, device),
+        name=name,
+        source=source,
+        timestamp=timestamp,
         qubits=(qubit,) * num_qubits,
         gates=MappingProxyType(gates),
         coupling_map=pairs,
     )
 
 
-LOADERS: Mapping[str, Callable[[str], DeviceModel]] = MappingProxyType(
-    {"ideal": _ideal, "fake": _fake, "published": _published}
+def _published(key: str, custom: CustomDevice | None) -> DeviceModel:
+    """A device from the vendor figures in ``devices.json``: uniform across its qubits."""
+    data = published_figures()
+    device = data["devices"][key]
+    num_qubits = int(device["qubits"]["value"])
+    connectivity = device["connectivity"]
+    return _uniform(
+        device["name"], f"published figures ({key} in bench_workers/devices.json)",
+        _timestamp(data, device), num_qubits,
+        CONNECTIVITY[connectivity["kind"]](connectivity, num_qubits),
+        device["gates"].items(), lambda name: _figure(device["figures"], name),
+    )  # fmt: skip
+
+
+def _custom(key: str, custom: CustomDevice | None) -> DeviceModel:
+    """A device of ``BENCH_DEVICE_MODELS``, exactly as its figures say."""
+    if custom is None:
+        raise ValueError(f"custom device {key!r} comes without its figures")
+
+    def figure(name: str) -> float:
+        value: float | None = getattr(custom, name)
+        return math.inf if value is None else value
+
+    return _uniform(custom.name, f"custom device model {key}: {custom.source}", None,
+                    custom.qubits, custom.connectivity, custom.basis, figure)  # fmt: skip
+
+
+LOADERS: Mapping[str, Callable[[str, CustomDevice | None], DeviceModel]] = MappingProxyType(
+    {"ideal": _ideal, "fake": _fake, "published": _published, "custom": _custom}
 )
 
 
 @cache
-def device_model(noise_model: str) -> DeviceModel:
-    """The model a ``BackendSpec.noise_model`` names, read once per process."""
+def device_model(noise_model: str, custom: CustomDevice | None = None) -> DeviceModel:
+    """The model a ``BackendSpec.noise_model`` names (with ``BackendSpec.custom``'s figures
+    for a custom device), read once per process."""
     kind, _, key = noise_model.partition(":")
     if kind not in LOADERS:
         raise ValueError(f"unknown noise model {noise_model!r}")
-    return LOADERS[kind](key)
+    return LOADERS[kind](key, custom)
 
 
 def _properties(
@@ -282,11 +312,11 @@ def _properties(
 
 
 @cache
-def target(noise_model: str) -> Target:
+def target(noise_model: str, custom: CustomDevice | None = None) -> Target:
     """The Qiskit transpiler target of a device: basis, wiring and errors for noise-aware
     layout. Gates that hold on any qubits are added as global instructions, so devices
     without a coupling map are routed as all-to-all."""
-    model = device_model(noise_model)
+    model = device_model(noise_model, custom)
     result = Target(num_qubits=model.num_qubits)
     standard = get_standard_gate_name_mapping()
     for name, table in model.gates.items():

@@ -9,6 +9,12 @@ duplicate entries).
 from __future__ import annotations
 
 import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import timedelta
 
 from bench_common.documents import BackendStatusRecord, Report, RunStatus, WorkloadRow
 from bench_common.evidence import KeyStore, record_in_ledger
@@ -18,6 +24,7 @@ from bench_common.reporting import assemble_report, environment_info
 from bench_common.results import WorkloadResult
 from bench_common.store import ACTIVE_STATUSES, Run, StoreError
 from bench_common.timeutil import format_time, now, parse_time
+from bench_workers import alerts
 from bench_workers.executors import JobSpec, ProviderError
 from bench_workers.executors.base import FINISHED_STATES
 from bench_workers.runtime import WorkerRuntime
@@ -63,18 +70,99 @@ def past(deadline_at: str) -> bool:
     return deadline is not None and deadline < now()
 
 
-def advance_workload(runtime: WorkerRuntime, run_id: str, workload_id: str) -> str | None:
+class Heartbeat:
+    """Renews a workload's lease every ``heartbeat_interval`` seconds from its own thread while
+    the task executes, so the lease outlives the task only by ``lease_seconds`` if its worker
+    dies. A stalled worker whose lease was taken over just stops renewing: the result is
+    written insert-if-absent, so two executions store one result."""
+
+    def __init__(self, runtime: WorkerRuntime, run_id: str, workload_id: str, holder: str):
+        self.runtime, self.run_id, self.workload_id, self.holder = (
+            runtime, run_id, workload_id, holder)  # fmt: skip
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"lease-{workload_id}", daemon=True)
+
+    def _beat(self) -> None:
+        settings = self.runtime.settings
+        while not self.stopped.wait(settings.heartbeat_interval):
+            try:
+                expires_at = time.time() + settings.lease_seconds
+                if not self.runtime.store.renew_lease(self.run_id, self.workload_id,
+                                                      self.holder, expires_at):  # fmt: skip
+                    log.warning("lease of %s of run %s was taken over", self.workload_id,
+                                self.run_id)  # fmt: skip
+                    return
+            except StoreError:
+                log.warning("lease of %s of run %s not renewed", self.workload_id, self.run_id,
+                            exc_info=True)  # fmt: skip
+
+    def __enter__(self) -> Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+
+@contextmanager
+def leased(
+    runtime: WorkerRuntime, run_id: str, workload_id: str, holder: str | None
+) -> Iterator[None]:
+    """Hold the workload's lease while the body runs (nothing when ``holder`` is None: an
+    in-process run has no worker to lose).
+
+    Raises ``RetryLaterError`` until the lease is free when another delivery holds it. A body
+    that waits on the provider (``RetryLaterError``) keeps the lease until its next poll is
+    due plus ``lease_seconds``, so the reconciler leaves it alone meanwhile; any other end
+    releases it."""
+    if holder is None:
+        yield
+        return
+    store, settings = runtime.store, runtime.settings
+    clock = time.time()
+    lease = store.take_lease(run_id, workload_id, holder, clock + settings.lease_seconds, clock)
+    if lease.holder != holder:
+        raise RetryLaterError(max(1.0, lease.expires_at - clock + 1.0))
+    try:
+        with Heartbeat(runtime, run_id, workload_id, holder):
+            yield
+    except RetryLaterError as wait:
+        due = time.time() + wait.countdown + settings.lease_seconds
+        store.renew_lease(run_id, workload_id, holder, due)
+        raise
+    except BaseException:
+        with suppress(StoreError):
+            store.release_lease(run_id, workload_id, holder)
+        raise
+    with suppress(StoreError):  # it expires anyway
+        store.release_lease(run_id, workload_id, holder)
+
+
+def advance_workload(
+    runtime: WorkerRuntime, run_id: str, workload_id: str, holder: str | None = None
+) -> str | None:
     """Take one workload one step; its stored status once it has a result.
 
-    Raises ``RetryLaterError`` while the provider runs it. Failures of the workload itself become
-    a failed result, so the run's chord always completes; store outages propagate, so the
-    task is retried.
+    Raises ``RetryLaterError`` while the provider runs it, or while another delivery holds
+    its lease. Failures of the workload itself become a failed result, so the run's chord
+    always completes; store outages propagate, so the task is retried. ``holder`` (the task
+    id) takes the workload's lease for the step (see ``leased``).
     """
     store = runtime.store
     run = store.get_run(run_id)
     if run is None or run.status not in ACTIVE_STATUSES:
         return None
     job = store.get_job(run_id, workload_id)
+    if job is not None and job.result is not None:
+        return job.result.status
+    with leased(runtime, run_id, workload_id, holder):
+        return _advance(runtime, run, workload_id)
+
+
+def _advance(runtime: WorkerRuntime, run: Run, workload_id: str) -> str:
+    store, run_id = runtime.store, run.id
+    job = store.get_job(run_id, workload_id)  # again, now that the lease is held
     if job is not None and job.result is not None:
         return job.result.status
     store.set_run_status(run_id, "running", stamp())
@@ -143,6 +231,7 @@ def complete_marking(runtime: WorkerRuntime, run: Run, report: Report) -> RunSta
         assert bundle is not None, "a report is always stored with its bundle"
         runtime.store.finish_run(run.id, report, bundle, final_status(report["workloads"]),
                                  stamp())  # fmt: skip
+        alerts.watch(runtime, run, report)
     return final_status(report["workloads"])
 
 
@@ -177,12 +266,49 @@ def finalize(runtime: WorkerRuntime, run_id: str) -> str | None:
         report = record_in_ledger(report, runtime.ledger, keys.signer)
         status = final_status(report["workloads"])
         store.finish_run(run_id, report, bundle, status, stamp())
-        return status
+    alerts.watch(runtime, run, report)
+    return status
 
 
-def reconcile(runtime: WorkerRuntime) -> list[str]:
-    """Finalize active runs whose results are all stored (their chord was lost), and fail
-    the missing workloads of runs past their deadline. Returns the ids it finalized."""
+MAX_GUARD_DOUBLINGS = 7
+"""A re-sent workload that keeps waiting in its queue is sent again after the dispatch
+grace, then twice that, …, at most 2**7 times the grace (about 43 minutes by default)."""
+
+Resend = Callable[[Run, list[str]], None]
+"""Sends the given workloads of a run again (the Celery side: a chord of them)."""
+
+
+def lost_workloads(runtime: WorkerRuntime, run: Run) -> list[str]:
+    """The workloads of an active run that no delivery is executing or will execute, each
+    guarded for this caller: no stored result, no live lease, and either a lease that
+    expired (its worker died, or its re-send never started) or no lease at all once the run
+    is older than the dispatch grace (its dispatch, or the message, was lost). Of concurrent
+    reconcilers only one gets a given workload (``Store.guard_lease``)."""
+    store, grace = runtime.store, runtime.settings.dispatch_grace
+    done = store.workloads_with_results(run.id)
+    leases = store.leases(run.id)
+    created = parse_time(run.created_at)
+    settled = created is None or now() - created > timedelta(seconds=grace)
+    clock, holder = time.time(), f"reconciler:{uuid.uuid4()}"
+    lost = []
+    for workload_id in run.workloads:
+        lease = leases.get(workload_id)
+        if workload_id in done or (lease is None and not settled):
+            continue
+        if lease is not None and lease.expires_at > clock:
+            continue
+        sends = lease.sends if lease is not None else 0
+        until = clock + grace * 2.0 ** min(sends, MAX_GUARD_DOUBLINGS)
+        if store.guard_lease(run.id, workload_id, holder, until, clock):
+            lost.append(workload_id)
+    return lost
+
+
+def reconcile(runtime: WorkerRuntime, resend: Resend | None = None) -> list[str]:
+    """Finalize active runs whose results are all stored (their chord was lost), fail the
+    missing workloads of runs past their deadline, and (with ``resend``) send again the
+    workloads that were lost with their worker, their message or their dispatch
+    (``lost_workloads``). Returns the ids it finalized."""
     store = runtime.store
     finalized = []
     for run in store.active_runs():
@@ -191,8 +317,15 @@ def reconcile(runtime: WorkerRuntime) -> list[str]:
             for workload_id in run.workloads:
                 store.put_result(run.id, failure(runtime, workload_id, DEADLINE_ERROR), stamp())
             complete = True
-        if complete and finalize(runtime, run.id) is not None:
-            finalized.append(run.id)
+        if complete:
+            if finalize(runtime, run.id) is not None:
+                finalized.append(run.id)
+        elif resend is not None:
+            lost = lost_workloads(runtime, run)
+            if lost:
+                log.warning("run %s: sending %s again", run.id, ", ".join(lost))
+                resend(run, lost)
+    alerts.deliver_pending(runtime)
     return finalized
 
 

@@ -77,4 +77,5 @@ def start_scheduled_run(service: RunService, schedule: Schedule) -> str | None:
     run_id = schedule.run_id(now().date())
     if service.store.get_run(run_id) is not None:
         return None
-    return service.submit(schedule.tenant_id, schedule.request, run_id).run.id
+    request: RunRequest = {**schedule.request, "schedule": schedule.name}
+    return service.submit(schedule.tenant_id, request, run_id).run.id

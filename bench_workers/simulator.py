@@ -25,6 +25,7 @@ from qiskit import QuantumCircuit
 from qiskit.transpiler import StagedPassManager, generate_preset_pass_manager
 
 from bench_common.catalogue import BackendSpec, WorkloadSpec
+from bench_common.device_models import CustomDevice
 from bench_common.documents import Calibration
 from bench_common.results import WorkloadResult
 from bench_common.workload_types import WorkloadType
@@ -67,9 +68,11 @@ def _calibration_used(model: DeviceModel, steps: tuple[Step, ...]) -> Calibratio
     return model.snapshot(qubits, gate_uses)
 
 
-def pass_manager(noise_model: str, seed: int) -> StagedPassManager:
+def pass_manager(
+    noise_model: str, seed: int, custom: CustomDevice | None = None
+) -> StagedPassManager:
     """Level-1 stages with the layout and routing stages of level 2 (see the constants)."""
-    device = target(noise_model)
+    device = target(noise_model, custom)
     manager = generate_preset_pass_manager(OPTIMIZATION_LEVEL, target=device, seed_transpiler=seed)
     placement = generate_preset_pass_manager(LAYOUT_LEVEL, target=device, seed_transpiler=seed)
     manager.layout, manager.routing = placement.layout, placement.routing
@@ -80,13 +83,13 @@ def pass_manager(noise_model: str, seed: int) -> StagedPassManager:
 def prepare(
     spec: WorkloadSpec, kind: WorkloadType, backend: BackendSpec, transpile_seed: int
 ) -> Prepared:
-    model = device_model(backend.noise_model)
+    model = device_model(backend.noise_model, backend.custom)
     if spec.qubits > model.num_qubits:
         raise ValueError(
             f"{spec.id} needs {spec.qubits} qubits; {backend.id} has {model.num_qubits}"
         )
     logical = workloads.build(spec, kind)
-    executed = pass_manager(backend.noise_model, transpile_seed).run(logical)
+    executed = pass_manager(backend.noise_model, transpile_seed, backend.custom).run(logical)
     steps = schedule(executed, model)
     try:
         program: stim_sampler.StimProgram | None = stim_sampler.compile_program(
@@ -136,6 +139,6 @@ def execute(job: JobSpec) -> WorkloadResult:
 def calibration(backend: BackendSpec) -> Calibration:
     """The whole device model a backend is simulated with, JSON-safe."""
     noise_model = backend.noise_model
-    snapshot = device_model(noise_model).snapshot()
+    snapshot = device_model(noise_model, backend.custom).snapshot()
     snapshot.update(noise_model=noise_model, noise=NOISE_DESCRIPTION)
     return snapshot

@@ -37,12 +37,13 @@ OUTAGE_RETRY: dict[str, Any] = {
 }
 
 
-def canvas(app: Celery, run: Run) -> Any:
-    """One workload task per workload on the run's queue, then the finalizer."""
+def canvas(app: Celery, run: Run, workloads: list[str] | None = None) -> Any:
+    """One workload task per workload (default: all of the run's) on the run's queue, then
+    the finalizer."""
     header = [
         signature(RUN_WORKLOAD, app=app,
                   kwargs={"run_id": run.id, "workload_id": w, "queue": run.queue})
-        for w in run.workloads
+        for w in (run.workloads if workloads is None else workloads)
     ]  # fmt: skip
     return chord(header, signature(FINALIZE, app=app, kwargs={"run_id": run.id}), app=app)
 
@@ -61,9 +62,10 @@ def register(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
     # Unbounded retries: a provider job is polled until it ends or the run's deadline passes.
     @app.task(name=RUN_WORKLOAD, shared=False, bind=True, **(OUTAGE_RETRY | {"max_retries": None}))
     def run_workload(self: Task, run_id: str, workload_id: str, queue: str) -> str | None:
-        """Execute (or submit, then poll) one workload and store its result."""
+        """Execute (or submit, then poll) one workload and store its result, holding the
+        workload's lease (under this task's id, which a retry keeps) meanwhile."""
         try:
-            return jobs.advance_workload(runtime(), run_id, workload_id)
+            return jobs.advance_workload(runtime(), run_id, workload_id, self.request.id)
         except jobs.RetryLaterError as wait:
             raise self.retry(countdown=wait.countdown) from None
 
@@ -74,8 +76,9 @@ def register(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
 
     @app.task(name=RECONCILE, shared=False, **OUTAGE_RETRY)
     def reconcile() -> list[str]:
-        """Periodic: finalize runs whose chord was lost, fail runs past their deadline."""
-        return jobs.reconcile(runtime())
+        """Periodic: finalize runs whose chord was lost, fail runs past their deadline, send
+        lost workloads (and never-dispatched runs) again as a chord of their own."""
+        return jobs.reconcile(runtime(), lambda run, lost: canvas(app, run, lost).apply_async())
 
     @app.task(name=REFRESH_STATUS, shared=False, **OUTAGE_RETRY)
     def refresh_status(provider: str, queue: str) -> dict[str, str]:

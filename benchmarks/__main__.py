@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ("evidence", "simulator", "pipeline", "api")
+MODULES = ("evidence", "simulator", "pipeline", "api", "dashboard", "chaos")
 
 
 def main(names: list[str]) -> None:

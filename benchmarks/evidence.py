@@ -23,6 +23,7 @@ class _Run:
     execution_mode = "simulated"
     shots = 10_000
     seed = 1
+    thresholds = None
 
 
 def _results(rng: np.random.Generator) -> list[WorkloadResult]:

@@ -1,18 +1,21 @@
 """Compliance evidence: run a benchmark, keep the signed report, and check it.
 
 Downloads the signed report file an auditor can verify offline (`bench verify`), asks the
-server to verify it too, and saves the public keyring beside it. Change BASE_URL and
-API_KEY for your installation.
+server to verify it too, and saves the public keyring beside it. Set BENCH_API_URL and BENCH_API_KEY
+for your installation (as for the SDK).
 """
 
 import json
+import os
 import sys
 import time
 
 import requests
 
-BASE_URL = "http://127.0.0.1:8000/api/v2/bench"
-API_KEY = "your-api-key"
+# The server root (or a URL ending in /api/v2/bench) and the key, from the environment.
+ROOT = os.environ.get("BENCH_API_URL", "http://127.0.0.1:8000").rstrip("/")
+BASE_URL = ROOT.removesuffix("/api/v2/bench") + "/api/v2/bench"
+API_KEY = os.environ["BENCH_API_KEY"]
 HEADERS = {"X-API-Key": API_KEY}
 
 

@@ -1,16 +1,20 @@
 """Pre-production validation: does a backend meet our fidelity bar before production work?
 
 Runs the default workloads on one backend and fails (exit 1) if any workload is below
-its threshold. Change BASE_URL and API_KEY for your installation.
+its threshold. Set BENCH_API_URL and BENCH_API_KEY
+for your installation (as for the SDK).
 """
 
+import os
 import sys
 import time
 
 import requests
 
-BASE_URL = "http://127.0.0.1:8000/api/v2/bench"
-API_KEY = "your-api-key"
+# The server root (or a URL ending in /api/v2/bench) and the key, from the environment.
+ROOT = os.environ.get("BENCH_API_URL", "http://127.0.0.1:8000").rstrip("/")
+BASE_URL = ROOT.removesuffix("/api/v2/bench") + "/api/v2/bench"
+API_KEY = os.environ["BENCH_API_KEY"]
 HEADERS = {"X-API-Key": API_KEY}
 BACKEND = "ibm_brisbane"
 THRESHOLDS = {"bell_state": 0.85, "ghz_5q": 0.75, "ghz_10q": 0.5}

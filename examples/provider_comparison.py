@@ -1,15 +1,18 @@
 """Provider comparison: the same workloads, same shots and seed, on several backends.
 
-Prints one row per backend, best average fidelity first. Change BASE_URL and API_KEY for
+Prints one row per backend, best average fidelity first. Set BENCH_API_URL and BENCH_API_KEY for
 your installation.
 """
 
+import os
 import time
 
 import requests
 
-BASE_URL = "http://127.0.0.1:8000/api/v2/bench"
-API_KEY = "your-api-key"
+# The server root (or a URL ending in /api/v2/bench) and the key, from the environment.
+ROOT = os.environ.get("BENCH_API_URL", "http://127.0.0.1:8000").rstrip("/")
+BASE_URL = ROOT.removesuffix("/api/v2/bench") + "/api/v2/bench"
+API_KEY = os.environ["BENCH_API_KEY"]
 HEADERS = {"X-API-Key": API_KEY}
 BACKENDS = ["ibm_brisbane", "ibm_heron", "ionq_aria", "rigetti_ankaa", "quantinuum_h2"]
 WORKLOADS = ["bell_state", "ghz_5q", "ghz_10q"]

@@ -151,4 +151,8 @@ def enqueue_only_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Se
     """``bench serve`` with an external broker that no worker consumes: runs stay queued."""
     directory = tmp_path_factory.mktemp("enqueue-only")
     with RedisServer(directory / "redis") as redis:
-        yield from serve(directory, BENCH_BROKER_URL=redis.url)
+        # Fuzzing sends thousands of requests a minute: a budget that high keeps it testing
+        # the endpoints rather than the rate limiter (tests/test_api_quotas.py tests that).
+        # Its runs never finish, so neither may the active-run quota stop the next test.
+        yield from serve(directory, BENCH_BROKER_URL=redis.url, BENCH_RATE_LIMIT="100000/minute",
+                         BENCH_MAX_ACTIVE_RUNS="100000")  # fmt: skip

@@ -23,6 +23,7 @@ class Run:
     execution_mode: str = "simulated"
     shots: int = 1024
     seed: int = 1234
+    thresholds: dict | None = None
 
 
 def results() -> list[WorkloadResult]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
+
+from celery import Celery
 
 from bench_cli.embedded import start_worker, stop_process, worker_command
 from bench_common.broker import BrokerDispatcher, celery_app
@@ -18,6 +21,19 @@ from bench_common.settings import Settings
 from bench_workers.runtime import WorkerRuntime
 
 T = TypeVar("T")
+
+
+def call_task(app: Celery, task: str, **kwargs: Any) -> Any:
+    """Send a task by name and return what it returned. The result backend holds the result
+    handle, whose finalizer unsubscribes from the backend: it is released and finalized
+    here, while the broker still runs, not in some later test after it stopped."""
+    result = app.send_task(task, kwargs=kwargs)
+    try:
+        return result.get(timeout=60)
+    finally:
+        app.backend.remove_pending_result(result)
+        del result
+        gc.collect()
 
 
 def wait_for(check: Callable[[], T | None], timeout: float, what: str, step: float = 0.1) -> T:

@@ -7,6 +7,14 @@ send it) and the job endpoints. A job is created ``Queued`` and moves on only wh
 sets its ``status`` (the SDK reads a job more than once per status check). A completed job's
 result holds counts near the ideal GHZ distribution of the circuit it received, one
 execution span of ``SPAN_SECONDS``, and ``QUANTUM_SECONDS`` of usage in its metrics.
+
+Jobs of the ``executor`` program (what the client-side ``Sampler`` submits) take a quantum
+program (``ibm_quantum_schemas.executor`` params) and answer a quantum program result of the
+same schema version: per item, the classical registers as boolean arrays of shape
+``(shots, bits)`` (bit ``i`` in column ``i``), the chunk timing as the execution span, and the
+program's passthrough data and semantic role echoed back, as the service does. Jobs of the
+legacy ``sampler`` program (``legacy_job``) keep the ``SamplerV2`` shapes: pubs in, a
+``PrimitiveResult`` with execution spans out.
 """
 
 from __future__ import annotations
@@ -24,10 +32,13 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import numpy as np
 import responses
+from ibm_quantum_schemas.common import CompressedTensorModel
+from ibm_quantum_schemas.executor import version_2_0 as executor_schema
 from qiskit import QuantumCircuit
 from qiskit.primitives import BitArray, DataBin, PrimitiveResult, SamplerPubResult
 from qiskit_ibm_runtime import RuntimeDecoder, RuntimeEncoder
 from qiskit_ibm_runtime.execution_span import DoubleSliceSpan, ExecutionSpans
+from qiskit_ibm_runtime.quantum_program.params_converters import QUANTUM_PROGRAM_PARAMS_CONVERTERS
 from requests import PreparedRequest
 
 TOKEN = "played-api-key"
@@ -39,6 +50,8 @@ SPAN_SECONDS = 1.375
 QUANTUM_SECONDS = 2.0
 STARTED = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 PLAN_ID = "played-plan"
+EXECUTOR = "executor"
+LEGACY_SAMPLER = "sampler"
 FAKE_FILES = "qiskit_ibm_runtime.fake_provider.backends.brisbane"
 
 Reply = tuple[int, dict[str, str], str]
@@ -75,9 +88,8 @@ def _in_utc(data: Any) -> Any:
     return data
 
 
-def _counts(circuit: QuantumCircuit, shots: int) -> BitArray:
+def _counts(bits: int, shots: int) -> BitArray:
     """Mostly all-zeros and all-ones, with a few single-bit errors."""
-    bits = circuit.num_clbits
     rng = np.random.default_rng(bits)
     ideal = ["0" * bits, "1" * bits]
     errors = ["0" * (bits - 1) + "1", "1" * (bits - 1) + "0"]
@@ -92,6 +104,7 @@ class PlayedJob:
     backend: str
     tags: list[str]
     params: dict[str, Any]
+    program: str = EXECUTOR
     status: str = "Queued"
 
     def summary(self, with_params: bool) -> dict[str, Any]:
@@ -99,7 +112,7 @@ class PlayedJob:
             "id": self.id,
             "backend": self.backend,
             "state": {"status": self.status},
-            "program": {"id": "sampler"},
+            "program": {"id": self.program},
             "created": STARTED.isoformat(),
             "tags": self.tags,
         }
@@ -107,9 +120,57 @@ class PlayedJob:
             data["params"] = self.params
         return data
 
+    def circuit(self) -> QuantumCircuit:
+        """The (first) circuit the job received, decoded as the service would."""
+        if self.program == LEGACY_SAMPLER:
+            pubs = json.loads(json.dumps(self.params), cls=RuntimeDecoder)["pubs"]
+            legacy: QuantumCircuit = pubs[0][0]
+            return legacy
+        converter = QUANTUM_PROGRAM_PARAMS_CONVERTERS[self.params["schema_version"]]
+        program, _ = converter.decoder(converter.model.model_validate(self.params))
+        circuit: QuantumCircuit = program.items[0].circuit
+        return circuit
+
     def result(self, spans: bool) -> str:
+        if self.program == LEGACY_SAMPLER:
+            return self._legacy_result(spans)
+        received = executor_schema.ParamsModel.model_validate(self.params).quantum_program
+        circuits = received.circuits.to_python()
+        items = [
+            executor_schema.QuantumProgramResultItemModel(
+                results={
+                    register.name: CompressedTensorModel.from_numpy(
+                        _counts(register.size, received.shots).to_bool_array(order="little")
+                    )
+                    for register in circuit.cregs
+                },
+                metadata=executor_schema.ItemMetadataModel(),
+            )
+            for circuit in circuits
+        ]
+        chunks = [
+            executor_schema.ChunkSpan(
+                start=STARTED,
+                stop=STARTED + timedelta(seconds=SPAN_SECONDS),
+                parts=[
+                    executor_schema.ChunkPart(
+                        idx_item=index, size=1, permutation=[], element_range=(0, 1, 1)
+                    )
+                    for index in range(len(items))
+                ],
+            )
+        ]
+        result = executor_schema.QuantumProgramResultModel(
+            data=items,
+            metadata=executor_schema.MetadataModel(chunk_timing=chunks if spans else []),
+            passthrough_data=self.params["quantum_program"].get("passthrough_data"),
+            semantic_role=received.semantic_role,
+        )
+        return result.model_dump_json()
+
+    def _legacy_result(self, spans: bool) -> str:
         (circuit, _, shots), *_ = json.loads(json.dumps(self.params), cls=RuntimeDecoder)["pubs"]
-        samples = _counts(circuit, shots)
+        samples = _counts(circuit.num_clbits, shots)
         span = DoubleSliceSpan(
             STARTED,
             STARTED + timedelta(seconds=SPAN_SECONDS),
@@ -198,6 +259,7 @@ class PlayedIBM:
             backend=body["backend"],
             tags=body.get("tags", []),
             params=body["params"],
+            program=body["program_id"],
         )
         self.jobs[job.id] = job
         return _json({"id": job.id, "backend": job.backend})
@@ -217,6 +279,20 @@ class PlayedIBM:
             job.status = "Cancelled"
             return 204, {}, ""
         return _error(404, f"Not found: {method} {rest}")
+
+    def legacy_job(self, circuit: QuantumCircuit, shots: int, tags: list[str]) -> PlayedJob:
+        """A job of the ``sampler`` program, as the server-side ``SamplerV2`` submitted it
+        (before the move to the executor), with the params JSON it sent."""
+        params = {"pubs": [(circuit, None, shots)], "version": 2, "support_qiskit": True}
+        job = PlayedJob(
+            id=uuid.uuid4().hex[:20],
+            backend=DEVICE,
+            tags=tags,
+            params=json.loads(json.dumps(params, cls=RuntimeEncoder)),
+            program=LEGACY_SAMPLER,
+        )
+        self.jobs[job.id] = job
+        return job
 
     def play(self, mock: responses.RequestsMock) -> None:
         """Route every request of ``mock`` here."""

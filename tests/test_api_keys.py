@@ -73,7 +73,8 @@ def test_apikeys_list_and_revoke(tmp_path: Path, redis_server: RedisServer) -> N
 
     key = bench("create", "--tenant", "tenant-c", "--label", "ci").stdout.strip()
     other = bench("create", "--tenant", "tenant-d").stdout.strip()
-    listed = bench("list").stdout.splitlines()
+    header, *listed = bench("list").stdout.splitlines()
+    assert header.split() == ["hash", "tenant", "created", "label"]
     assert [line.split()[1] for line in listed] == ["tenant-c", "tenant-d"]
     assert listed[0].split()[0] == hash_key(key)[:12] and key not in "".join(listed)
 

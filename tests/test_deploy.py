@@ -278,7 +278,9 @@ def test_kubernetes_runs_exactly_one_beat() -> None:
     assert beat["spec"]["replicas"] == 1
     assert beat["spec"]["strategy"]["type"] == "Recreate"
     targets = {
-        h["spec"]["scaleTargetRef"]["name"] for h in _of_kind("HorizontalPodAutoscaler").values()
+        h["spec"]["scaleTargetRef"]["name"]
+        for kind in ("HorizontalPodAutoscaler", "ScaledObject")
+        for h in _of_kind(kind).values()
     }
     assert "beat" not in targets
     # Its schedule file must land on a writable mount when the root filesystem is read-only.
@@ -432,8 +434,9 @@ def test_kubernetes_references_resolve() -> None:
             if selector <= w["spec"]["template"]["metadata"]["labels"].items()
         ]  # fmt: skip
         assert len(matching) == 1, f"Service {name} selects {matching}"
-    for hpa in _of_kind("HorizontalPodAutoscaler").values():
-        assert hpa["spec"]["scaleTargetRef"]["name"] in _of_kind("Deployment")
+    for kind in ("HorizontalPodAutoscaler", "ScaledObject"):
+        for scaler in _of_kind(kind).values():
+            assert scaler["spec"]["scaleTargetRef"]["name"] in _of_kind("Deployment")
 
 
 def test_secret_templates_hold_placeholders_only() -> None:

@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-import json
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import responses
-from played_ibm import CREDENTIALS, QUANTUM_SECONDS, SPAN_SECONDS, PlayedIBM
+from played_ibm import CREDENTIALS, EXECUTOR, QUANTUM_SECONDS, SPAN_SECONDS, PlayedIBM
 from qiskit import qasm3
-from qiskit_ibm_runtime import RuntimeDecoder
-from qiskit_ibm_runtime.fake_provider import FakeBrisbane, FakeTorino
+from qiskit_ibm_runtime.fake_provider import FakeBrisbane, FakeManilaV2, FakeTorino
 from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
 from requests.exceptions import ConnectionError as RequestsConnectionError
 
@@ -24,7 +23,7 @@ from bench_common.settings import Settings
 from bench_common.timeutil import format_time
 from bench_workers import jobs
 from bench_workers.commands import InProcess
-from bench_workers.executors import JobSpec, ProviderError
+from bench_workers.executors import JobSpec, ProviderError, ibm
 from bench_workers.executors.ibm import IBMExecutor
 from bench_workers.runtime import WorkerRuntime as Runtime
 
@@ -91,11 +90,63 @@ def test_played_service_job_reports_the_provider_spans(played: PlayedIBM) -> Non
     assert result.provider_job_id == job_id
     assert sum(result.counts.values()) == SHOTS
     assert result.fidelity is not None and result.fidelity > 0.8
-    received = json.loads(json.dumps(sent.params), cls=RuntimeDecoder)["pubs"][0][0]
+    assert sent.program == EXECUTOR
+    received = sent.circuit()
     assert result.executed_qasm3 == qasm3.dumps(received)
     assert result.calibration["timestamp"] == SNAPSHOT_TIME
     assert sorted(result.calibration["gates"]) == ["ecr", "rz", "sx"]
     canonicalize(result.to_dict())
+
+
+def test_job_of_the_legacy_sampler_program_is_still_collected(played: PlayedIBM) -> None:
+    """A job the server-side ``SamplerV2`` submitted before the upgrade: found by its tag,
+    polled, and read with its pubs and execution spans."""
+    executor = IBMExecutor(CREDENTIALS)
+    job = JobSpec.of("ghz_5q", "ibm_brisbane", SHOTS, 5, run_id="legacy-run")
+    circuit = IBMExecutor._isa(job, FakeBrisbane())
+    legacy = played.legacy_job(circuit, SHOTS, [job.idempotency_key])
+    assert executor.submit(job) == legacy.id
+    assert played.created == 0
+    legacy.status = "Completed"
+    assert executor.poll(legacy.id) == "done"
+    result = executor.result(job, legacy.id)
+    assert (result.timing_source, result.execution_time_ms) == ("provider", SPAN_SECONDS * 1e3)
+    assert result.executed_qasm3 == qasm3.dumps(legacy.circuit())
+    assert sum(result.counts.values()) == SHOTS
+    assert result.fidelity is not None and result.fidelity > 0.8
+
+
+def _deprecations(caught: list[warnings.WarningMessage]) -> list[str]:
+    """DeprecationWarnings raised by the SDK's sampler modules or attributed to our package."""
+    package = str(Path(ibm.__file__).parent.parent)
+    return [
+        f"{w.filename}:{w.lineno}: {w.message}"
+        for w in caught
+        if issubclass(w.category, DeprecationWarning)
+        and (
+            w.filename.startswith(package)
+            or ("qiskit_ibm_runtime" in w.filename and "sampler" in Path(w.filename).name)
+        )
+    ]
+
+
+def test_constructing_and_running_raises_no_deprecation_warning(played: PlayedIBM) -> None:
+    """The executor uses the SDK's current primitive, locally (on a small fake backend) and
+    against the service."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        local = IBMExecutor({}, backends=lambda _: FakeManilaV2())
+        job = JobSpec.of("bell_state", "ibm_brisbane", SHOTS, 3, run_id="warning-local")
+        local_id = local.submit(job)
+        assert local.poll(local_id) == "done"
+        assert sum(local.result(job, local_id).counts.values()) == SHOTS
+        remote = IBMExecutor(CREDENTIALS)
+        job = JobSpec.of("bell_state", "ibm_brisbane", SHOTS, 3, run_id="warning-remote")
+        remote_id = remote.submit(job)
+        played.jobs[remote_id].status = "Completed"
+        assert remote.poll(remote_id) == "done"
+        assert sum(remote.result(job, remote_id).counts.values()) == SHOTS
+    assert _deprecations(caught) == []
 
 
 def test_played_job_without_spans_is_timed_by_its_metrics(played: PlayedIBM) -> None:

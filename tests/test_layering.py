@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bench_sdk", "bench_common", "bench_workers", "bench_api", "bench_cli")
+PACKAGES = ("bench_sdk", "softqcos_sdk", "bench_common", "bench_workers", "bench_api", "bench_cli")
 ALLOWED: dict[str, tuple[str, ...]] = {
     "bench_sdk": (),
+    "softqcos_sdk": ("bench_sdk",),
     "bench_common": ("bench_sdk.codes",),
     "bench_workers": ("bench_common", "bench_sdk.codes"),
     "bench_api": ("bench_common", "bench_sdk.codes"),
@@ -28,7 +29,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 }
 """Package → what it may import besides itself (a module or a whole package)."""
 HEAVY = ("flask", "celery", "qiskit", "qiskit_aer", "stim", "kombu", "redis", "pymongo")
-MODULE_NAME = re.compile(r"(bench_[a-z_]+(?:\.[a-z_]+)*)(?::\w+)?")
+MODULE_NAME = re.compile(rf"((?:{'|'.join(PACKAGES)})(?:\.[a-z_]+)*)(?::\w+)?")
 
 
 def references(source: str) -> set[str]:

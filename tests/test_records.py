@@ -102,7 +102,8 @@ def test_the_workers_declare_and_route_its_queue(
     app = make_app(settings, catalogue)
     assert "toyq" in [queue.name for queue in app.conf.task_queues]
     assert "refresh-status-toyq" in app.conf.beat_schedule
-    app.send_task(RUN_WORKLOAD, kwargs={"run_id": "r", "workload_id": "w", "queue": "toyq"})
+    app.send_task(RUN_WORKLOAD, kwargs={"run_id": "r", "workload_id": "w", "queue": "toyq"},
+                  ignore_result=True)  # fmt: skip
     client = redis_server.client()
     wait_for(lambda: client.llen("toyq") == 1, 5, "the task in the toyq queue")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from celery.schedules import crontab
-from pipeline import Pipeline, wait_for
+from pipeline import Pipeline, call_task, wait_for
 
 from bench_common.catalogue import CATALOGUE
 from bench_common.queues import SCHEDULED_RUN
@@ -68,8 +68,8 @@ def test_firing_twice_a_day_creates_one_run_that_ends_signed(pipeline: Pipeline)
     pipeline.settings = replace(pipeline.settings, schedules_file=path)
     pipeline.start_worker()
     app = make_app(pipeline.settings)
-    first = app.send_task(SCHEDULED_RUN, kwargs={"name": "nightly-brisbane"}).get(timeout=60)
-    again = app.send_task(SCHEDULED_RUN, kwargs={"name": "nightly-brisbane"}).get(timeout=60)
+    first = call_task(app, SCHEDULED_RUN, name="nightly-brisbane")
+    again = call_task(app, SCHEDULED_RUN, name="nightly-brisbane")
     assert first is not None and again is None
     report = pipeline.wait_for_report(first)
     assert report["tenant_id"] == "ops" and report["backend_id"] == "ibm_brisbane"

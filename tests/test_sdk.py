@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from api_fixtures import BENCH, KEY_A, KEY_B, Served
+from conftest import ROOT
 
 from bench_sdk import (
     BenchmarkNotFoundError,
@@ -100,3 +101,28 @@ def test_the_sdk_needs_only_requests() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(json.loads(done.stdout.replace("'", '"')))
     assert not loaded & {"flask", "celery", "kombu", "bench_common", "bench_api", "bench_workers"}
+
+
+def test_the_sdk_installs_on_its_own_and_answers_to_its_original_name(tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+         "--target", str(target), str(ROOT / "sdk")],
+        check=True, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    installed = sorted(p.name for p in target.iterdir() if not p.name.endswith(".dist-info"))
+    assert [name for name in installed if name != "build"] == ["bench_sdk", "softqcos_sdk"]
+    [info] = target.glob("qcos_bench_sdk-*.dist-info")
+    requires = [line for line in (info / "METADATA").read_text().splitlines()
+                if line.startswith("Requires-Dist:")]  # fmt: skip
+    assert requires == ["Requires-Dist: requests>=2.31"]
+    code = (
+        f"import sys; sys.path.insert(0, {str(target)!r}); "
+        "from softqcos_sdk import QCOSClient; import bench_sdk; "
+        f"assert bench_sdk.__file__.startswith({str(target)!r}); "
+        "client = QCOSClient('http://example.invalid/api/v2/bench', 'k'); "
+        "print(client.base_url, sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'bench_common', 'bench_api', 'bench_workers', 'flask', 'celery', 'qiskit'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["http://example.invalid", "[]"]

@@ -137,6 +137,25 @@ def test_active_runs_are_listed_oldest_first_and_counted_by_queue(case: Case) ->
     assert case.store.count_active_runs("simulator") == 1
 
 
+def test_active_runs_are_counted_by_tenant(case: Case) -> None:
+    runs = [
+        make_run(tenant_id="tenant-a", queue="simulator"),
+        make_run(tenant_id="tenant-a", queue="ibm", status="running"),
+        make_run(tenant_id="tenant-a", status="completed"),
+        make_run(tenant_id="tenant-a", status="failed"),
+        make_run(tenant_id="tenant-b"),
+    ]
+    for run in runs:
+        case.store.create_run(run)
+    assert case.store.count_tenant_active_runs("tenant-a") == 2
+    assert case.store.count_tenant_active_runs("tenant-b") == 1
+    assert case.store.count_tenant_active_runs("tenant-c") == 0
+    case.store.set_run_status(runs[1].id, "completed", at(40))
+    case.store.delete_run(runs[0].id)
+    assert case.store.count_tenant_active_runs("tenant-a") == 0
+    assert case.store.count_tenant_active_runs("tenant-b") == 1
+
+
 def test_recent_run_durations_are_the_latest_finished_runs_of_a_backend(case: Case) -> None:
     spans = {"a": (0, 40), "b": (10, 25), "c": (20, 100), "d": (30, 31.5)}
     for name, (created, finished) in spans.items():
@@ -264,6 +283,24 @@ def test_finish_run_stores_the_first_report_and_marks_the_run(case: Case) -> Non
     assert finished is not None
     assert (finished.status, finished.finished_at) == ("completed", at(11))
     assert case.store.active_runs() == []
+
+
+def test_a_bundle_is_read_for_its_runs_tenant_only_and_decoded_only_then(
+    case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = make_run(tenant_id="tenant-a")
+    case.store.create_run(run)
+    report, bundle = report_and_bundle(run, [make_result("bell_state")], at(1))
+    case.store.finish_run(run.id, report, bundle, "completed", at(1))
+    module = sys.modules[type(case.store).__module__]
+    real_decode, decoded = module.decode, []
+    monkeypatch.setattr(module, "decode", lambda data: decoded.append(1) or real_decode(data))
+    assert case.store.get_tenant_bundle(bundle["bundle_id"], "tenant-b") is None
+    assert case.store.get_tenant_bundle(str(uuid.uuid4()), "tenant-b") is None
+    assert case.store.get_tenant_bundle(run.id, "tenant-a") is None  # a run id is no bundle id
+    assert decoded == []  # neither refusal touched a stored payload
+    assert case.store.get_tenant_bundle(bundle["bundle_id"], "tenant-a") == bundle
+    assert decoded == [1]
 
 
 def test_a_report_keeps_its_key_order(case: Case) -> None:

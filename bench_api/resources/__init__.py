@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from bench_api.resources import (
+    alerts,
     backends,
     bundles,
+    campaigns,
     health,
+    index,
     keys,
     ledger,
+    listing,
     reports,
     runs,
     verification,
@@ -15,9 +19,13 @@ from bench_api.resources import (
 )
 
 BLUEPRINTS = (
+    index.blp,
     workloads.blp,
     backends.blp,
     runs.blp,
+    listing.blp,
+    alerts.blp,
+    campaigns.blp,
     reports.blp,
     verification.blp,
     health.blp,

@@ -22,7 +22,9 @@ class Bundle(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="BENCHMARK_NOT_FOUND")
     def get(self, bundle_id: str) -> Response:
         """An evidence bundle by its own id."""
-        bundle = platform.current().runtime.store.get_bundle(bundle_id)
+        # The tenant is checked in the store, on the run, before any bundle is decoded:
+        # another tenant's id costs exactly what an unknown one does.
+        bundle = platform.current().runtime.store.get_tenant_bundle(bundle_id, auth.tenant())
         if bundle is None or bundle.get("tenant_id") != auth.tenant():
             raise not_found("bundle", bundle_id)
         return jsonify(bundle)

@@ -2,6 +2,7 @@
 
 Both check against the server's own trusted keyring, never against keys a document names.
 Bodies may be up to 32 MiB: a bundle carries the raw counts of every workload.
+At most ``BENCH_MAX_VERIFICATIONS`` run at once in a process (``bench_api.quotas``).
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from typing import Any
 
 from flask.views import MethodView
 
-from bench_api import platform
+from bench_api import platform, quotas
 from bench_api.blueprint import API_BASE, EVIDENCE_BASE, VERIFY_BODY_LIMIT, ResourceBlueprint
-from bench_api.errors import ApiError
+from bench_api.errors import ApiError, ErrorSchema
 from bench_api.schemas import (
     BundleVerificationSchema,
     VerificationFailedSchema,
@@ -29,7 +30,10 @@ blp = ResourceBlueprint(
     description="Check signed reports and evidence bundles against the server's keys.",
     body_limit=VERIFY_BODY_LIMIT,
 )
+blp.before_request(quotas.take_verification_slot)  # after authentication, before parsing
+blp.teardown_request(quotas.release_verification_slot)
 FAILED = "VERIFICATION_FAILED with the verification fields, or VALIDATION_ERROR"
+BUSY = "SERVICE_UNAVAILABLE: this process is already running its BENCH_MAX_VERIFICATIONS"
 
 
 def answer(result: Verification) -> dict[str, Any]:
@@ -48,6 +52,7 @@ class ReportVerification(MethodView):
     @blp.arguments(VerifyReportSchema)
     @blp.response(200, VerificationSchema)
     @blp.alt_response(400, schema=VerificationFailedSchema, description=FAILED)
+    @blp.alt_response(503, schema=ErrorSchema, description=BUSY)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Verify a signed report: signature, content hash, evidence root, ledger proof."""
         return answer(verify_report(body["report"], platform.current().runtime.keys.trusted()))
@@ -58,6 +63,7 @@ class BundleVerification(MethodView):
     @blp.arguments(VerifyBundleSchema)
     @blp.response(200, BundleVerificationSchema)
     @blp.alt_response(400, schema=VerificationFailedSchema, description=FAILED)
+    @blp.alt_response(503, schema=ErrorSchema, description=BUSY)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Verify an evidence bundle: signature, every item hash, the Merkle root."""
         return answer(verify_bundle(body["bundle"], platform.current().runtime.keys.trusted()))

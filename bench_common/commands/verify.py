@@ -20,13 +20,19 @@ from bench_common.evidence import (
 
 
 def _trusted(keys: Path | None, ctx: click.Context) -> TrustedKeys:
-    """The ``--keys`` file, else the keyring of the local data directory."""
+    """The ``--keys`` file, else the keyring of the local data directory; which one is said
+    on stderr, so a verdict never rests on keys the user did not know were trusted."""
     if keys is not None:
-        return TrustedKeys.from_bytes(read_file(keys))
+        trusted = TrustedKeys.from_bytes(read_file(keys))
+        click.echo(f"trusted keys: {keys.resolve()} (--keys)", err=True)
+        return trusted
     local = settings_of(ctx).data_dir / "keys" / KeyStore.KEYRING
     if not local.exists():
         fail(f"no --keys given and no local keyring at {local}", 2)
-    return TrustedKeys.from_bytes(local.read_bytes())
+    trusted = TrustedKeys.from_bytes(read_file(local))
+    click.echo(f"trusted keys: {local.resolve()} (the local data dir's keyring; no --keys given)",
+               err=True)  # fmt: skip
+    return trusted
 
 
 def _unwrap(document: Any) -> tuple[str, Any]:

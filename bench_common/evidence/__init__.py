@@ -16,7 +16,11 @@ from bench_common.evidence._internal.bundle import (
     sign_bundle,
     verify_bundle,
 )
-from bench_common.evidence._internal.canonical import canonicalize, parse_strict
+from bench_common.evidence._internal.canonical import (
+    MAX_JSON_DEPTH,
+    canonicalize,
+    parse_strict,
+)
 from bench_common.evidence._internal.checkpoint import (
     Checkpoint,
     parse_checkpoint,
@@ -28,6 +32,7 @@ from bench_common.evidence._internal.errors import (
     EvidenceFormatError,
     KeyringError,
     LedgerError,
+    NestingTooDeepError,
 )
 from bench_common.evidence._internal.keystore import (
     KeyStore,
@@ -66,6 +71,7 @@ from bench_common.evidence._internal.verification import BundleVerification, Ver
 __all__ = [
     "BUNDLE_PAYLOAD_TYPE",
     "EVIDENCE_ALG",
+    "MAX_JSON_DEPTH",
     "REPORT_PAYLOAD_TYPE",
     "SHA256_PREFIX",
     "Appender",
@@ -78,6 +84,7 @@ __all__ = [
     "KeyringError",
     "Ledger",
     "LedgerError",
+    "NestingTooDeepError",
     "PublicKeyEntry",
     "Receipt",
     "Signer",

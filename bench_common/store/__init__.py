@@ -13,7 +13,17 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from bench_common.documents import RunStatus
-from bench_common.store.base import ACTIVE_STATUSES, Job, Run, Store, StoreError
+from bench_common.fileutil import private_dir
+from bench_common.store.base import (
+    ACTIVE_STATUSES,
+    Campaign,
+    Job,
+    Run,
+    RunFilter,
+    RunListing,
+    Store,
+    StoreError,
+)
 from bench_common.store.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
@@ -21,9 +31,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "Campaign",
     "Job",
     "MongoStore",
     "Run",
+    "RunFilter",
+    "RunListing",
     "RunStatus",
     "SQLiteStore",
     "Store",
@@ -51,7 +64,7 @@ def _open_sqlite(url: str) -> Store:
         raise StoreError(f"expected sqlite:///absolute/path.sqlite3, got {url!r}")
     path = Path("/" + unquote(location.path).lstrip("/"))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
     except OSError as exc:
         raise StoreError(f"cannot create the store's directory {path.parent}: {exc}") from exc
     return SQLiteStore(path)

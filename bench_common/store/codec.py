@@ -16,7 +16,7 @@ from typing import Any
 
 from bench_common.documents import Bundle, Report, RunStatus
 from bench_common.results import WorkloadResult
-from bench_common.store.base import ACTIVE_STATUSES, Job, StoreError
+from bench_common.store.base import ACTIVE_STATUSES, Job, Run, RunListing, StoreError
 from bench_common.timeutil import parse_time
 
 COMPRESSION_LEVEL = 6
@@ -103,3 +103,12 @@ def durations(spans: Iterable[tuple[str, str]]) -> list[float]:
         if begun is not None and ended is not None:
             seconds.append((ended - begun).total_seconds())
     return seconds
+
+
+def listing(run: Run, report_blob: bytes | None) -> RunListing:
+    """A run of ``list_runs`` with its report's summary and validation verdict, if any."""
+    if report_blob is None:
+        return RunListing(run, None, None)
+    report: Report = decode(report_blob)
+    validation = report.get("validation")
+    return RunListing(run, report["summary"], None if validation is None else validation["passed"])

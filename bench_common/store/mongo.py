@@ -13,22 +13,35 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
+from dataclasses import asdict
+from typing import Any, cast
 
 from bson.errors import BSONError
 from pymongo import ASCENDING, DESCENDING, IndexModel, MongoClient, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from bench_common.documents import BackendStatusRecord, Bundle, Report, RunStatus
+from bench_common.documents import Alert, BackendStatusRecord, Bundle, Report, RunStatus
 from bench_common.results import WorkloadResult
-from bench_common.store.base import ACTIVE_STATUSES, Job, Run, Store, StoreError
+from bench_common.store.base import (
+    ACTIVE_STATUSES,
+    Campaign,
+    FinishedWorkload,
+    Job,
+    Lease,
+    Run,
+    RunFilter,
+    RunListing,
+    Store,
+    StoreError,
+)
 from bench_common.store.codec import (
     decode,
     decode_result,
     durations,
     encode,
     job_from_record,
+    listing,
     report_record,
     status_fields,
     stored_finish,
@@ -46,8 +59,20 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("tenant_id", ASCENDING), ("id", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("queue", ASCENDING), ("created_at", ASCENDING)]),
         IndexModel([("backend_id", ASCENDING), ("finished_at", DESCENDING)]),
+        IndexModel([("tenant_id", ASCENDING), ("created_at", DESCENDING), ("id", DESCENDING)]),
+    ],
+    "alerts": [
+        IndexModel([("id", ASCENDING)], unique=True),
+        IndexModel([("benchmark_id", ASCENDING), ("workload_id", ASCENDING)], unique=True),
+        IndexModel([("tenant_id", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("delivered_at", ASCENDING), ("created_at", ASCENDING)]),
+    ],
+    "campaigns": [
+        IndexModel([("id", ASCENDING)], unique=True),
+        IndexModel([("tenant_id", ASCENDING), ("created_at", DESCENDING), ("id", DESCENDING)]),
     ],
     "jobs": [IndexModel([("run_id", ASCENDING), ("workload_id", ASCENDING)], unique=True)],
+    "leases": [IndexModel([("run_id", ASCENDING), ("workload_id", ASCENDING)], unique=True)],
     "reports": [
         IndexModel([("run_id", ASCENDING)], unique=True),
         IndexModel([("bundle_id", ASCENDING)], unique=True),
@@ -109,6 +134,7 @@ class MongoStore(Store):
         """The run goes last, so an interrupted delete can simply be repeated."""
         with self._db() as db:
             db.jobs.delete_many({"run_id": run_id})
+            db.leases.delete_many({"run_id": run_id})
             db.reports.delete_one({"run_id": run_id})
             db.runs.delete_one({"id": run_id})
 
@@ -132,6 +158,39 @@ class MongoStore(Store):
         with self._db() as db:
             return db.runs.count_documents({"queue": queue, "status": ACTIVE})
 
+    def count_tenant_active_runs(self, tenant_id: str) -> int:
+        with self._db() as db:
+            return db.runs.count_documents({"tenant_id": tenant_id, "status": ACTIVE})
+
+    def list_runs(self, selection: RunFilter) -> list[RunListing]:
+        if selection.limit <= 0:  # limit(0) means no limit in MongoDB
+            return []
+        query: Document = {"tenant_id": selection.tenant_id}
+        if selection.backend_id is not None:
+            query["backend_id"] = selection.backend_id
+        if selection.status is not None:
+            query["status"] = selection.status
+        if selection.since is not None:
+            query["created_at"] = {"$gte": selection.since}
+        if selection.before is not None:
+            created, ident = selection.before
+            query["$or"] = [{"created_at": {"$lt": created}},
+                            {"created_at": created, "id": {"$lt": ident}}]  # fmt: skip
+        with self._db() as db:
+            runs = [
+                Run.from_dict(doc)
+                for doc in db.runs.find(query, HIDE_ID)
+                .sort([("created_at", DESCENDING), ("id", DESCENDING)])
+                .limit(selection.limit)
+            ]
+            reports = {
+                doc["run_id"]: doc["report"]
+                for doc in db.reports.find(
+                    {"run_id": {"$in": [run.id for run in runs]}}, {"run_id": True, "report": True}
+                )
+            }
+        return [listing(run, reports.get(run.id)) for run in runs]
+
     def recent_run_durations(self, backend_id: str, limit: int) -> list[float]:
         if limit <= 0:  # limit(0) means no limit in MongoDB
             return []
@@ -147,6 +206,35 @@ class MongoStore(Store):
             return durations(
                 (document["created_at"], document["finished_at"]) for document in found
             )
+
+    def count_runs_by_status(self) -> dict[str, int]:
+        with self._db() as db:
+            groups = db.runs.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}])
+            return {str(group["_id"]): int(group["n"]) for group in groups}
+
+    def recent_finished_workloads(self, limit: int) -> list[FinishedWorkload]:
+        if limit <= 0:  # limit(0) means no limit in MongoDB
+            return []
+        with self._db() as db:
+            jobs = list(
+                db.jobs.find(
+                    {"result": {"$ne": None}},
+                    {"_id": False, "run_id": True, "workload_id": True, "finished_at": True},
+                )
+                .sort([("finished_at", DESCENDING), ("run_id", ASCENDING),
+                       ("workload_id", ASCENDING)])
+                .limit(limit)
+            )  # fmt: skip
+            run_ids = sorted({job["run_id"] for job in jobs})
+            backends = {
+                run["id"]: run["backend_id"]
+                for run in db.runs.find({"id": {"$in": run_ids}}, {"id": True, "backend_id": True})
+            }
+        return [
+            FinishedWorkload(job["run_id"], job["workload_id"], backends[job["run_id"]],
+                             job["finished_at"])
+            for job in jobs if job["run_id"] in backends
+        ]  # fmt: skip
 
     # jobs
     def get_job(self, run_id: str, workload_id: str) -> Job | None:
@@ -212,6 +300,64 @@ class MongoStore(Store):
         with self._db() as db:
             return db.jobs.count_documents({"run_id": run_id, "result": {"$ne": None}})
 
+    def workloads_with_results(self, run_id: str) -> set[str]:
+        with self._db() as db:
+            found = db.jobs.find({"run_id": run_id, "result": {"$ne": None}}, {"workload_id": True})
+            return {str(document["workload_id"]) for document in found}
+
+    # leases
+    def take_lease(
+        self, run_id: str, workload_id: str, holder: str, expires_at: float, now: float
+    ) -> Lease:
+        key = _job_key(run_id, workload_id)
+        claimable = [{"expires_at": {"$lte": now}}, {"guard": True}, {"holder": holder}]
+        with self._db() as db:
+            # A live lease of another holder misses the filter; the upsert then hits the
+            # unique index and the lease stays as it is.
+            with suppress(DuplicateKeyError):
+                db.leases.update_one(
+                    key | {"$or": claimable},
+                    {"$set": {"holder": holder, "expires_at": expires_at, "guard": False},
+                     "$setOnInsert": {"sends": 0}},
+                    upsert=True,
+                )  # fmt: skip
+            stored = db.leases.find_one(key, HIDE_ID)
+        if stored is None:
+            raise StoreError(f"lease of {workload_id} of run {run_id} vanished while being taken")
+        return Lease(**stored)
+
+    def renew_lease(self, run_id: str, workload_id: str, holder: str, expires_at: float) -> bool:
+        with self._db() as db:
+            updated = db.leases.update_one(
+                _job_key(run_id, workload_id) | {"holder": holder},
+                {"$set": {"expires_at": expires_at}},
+            )
+        return updated.matched_count == 1
+
+    def release_lease(self, run_id: str, workload_id: str, holder: str) -> None:
+        with self._db() as db:
+            db.leases.delete_one(_job_key(run_id, workload_id) | {"holder": holder})
+
+    def guard_lease(
+        self, run_id: str, workload_id: str, holder: str, expires_at: float, now: float
+    ) -> bool:
+        with self._db() as db:
+            try:
+                db.leases.update_one(
+                    _job_key(run_id, workload_id) | {"expires_at": {"$lte": now}},
+                    {"$set": {"holder": holder, "expires_at": expires_at, "guard": True},
+                     "$inc": {"sends": 1}},
+                    upsert=True,
+                )  # fmt: skip
+            except DuplicateKeyError:
+                return False  # a live lease
+        return True
+
+    def leases(self, run_id: str) -> dict[str, Lease]:
+        with self._db() as db:
+            found = list(db.leases.find({"run_id": run_id}, HIDE_ID))
+        return {str(document["workload_id"]): Lease(**document) for document in found}
+
     # reports and bundles
     def finish_run(
         self, run_id: str, report: Report, bundle: Bundle, status: RunStatus,
@@ -246,6 +392,80 @@ class MongoStore(Store):
     def get_bundle_for_run(self, run_id: str) -> Bundle | None:
         bundle: Bundle | None = self._payload("bundle", {"run_id": run_id})
         return bundle
+
+    def get_tenant_bundle(self, bundle_id: str, tenant_id: str) -> Bundle | None:
+        """The bundle's run id, then that run for this tenant (looked up for an unknown id
+        too, so both refusals take the same two small reads), and only then the bundle."""
+        with self._db() as db:
+            found = db.reports.find_one({"bundle_id": bundle_id}, {"run_id": True})
+            run_id = None if found is None else found["run_id"]
+            owned = db.runs.find_one({"id": run_id, "tenant_id": tenant_id}, {"_id": True})
+            if found is None or owned is None:
+                return None
+        bundle: Bundle | None = self._payload("bundle", {"bundle_id": bundle_id})
+        return bundle
+
+    # campaigns
+    def create_campaign(self, campaign: Campaign) -> None:
+        with self._db() as db:
+            try:
+                db.campaigns.insert_one(asdict(campaign))
+            except DuplicateKeyError as exc:
+                raise StoreError(f"campaign {campaign.id} already exists") from exc
+
+    def delete_campaign(self, campaign_id: str) -> None:
+        with self._db() as db:
+            db.campaigns.delete_one({"id": campaign_id})
+
+    def get_campaign(self, campaign_id: str, tenant_id: str) -> Campaign | None:
+        with self._db() as db:
+            found = db.campaigns.find_one({"id": campaign_id, "tenant_id": tenant_id}, HIDE_ID)
+        return None if found is None else Campaign(**found)
+
+    def list_campaigns(self, tenant_id: str, limit: int) -> list[Campaign]:
+        if limit <= 0:
+            return []
+        with self._db() as db:
+            found = db.campaigns.find({"tenant_id": tenant_id}, HIDE_ID).sort(
+                [("created_at", DESCENDING), ("id", DESCENDING)]
+            )
+            return [Campaign(**doc) for doc in found.limit(limit)]
+
+    # drift alerts
+    def put_alert(self, alert: Alert) -> bool:
+        with self._db() as db:
+            try:
+                db.alerts.insert_one({**alert, "delivered_at": None})
+            except DuplicateKeyError:
+                return False
+            return True
+
+    def _alerts(self, query: Document, order: int, limit: int) -> list[Alert]:
+        if limit <= 0:
+            return []
+        with self._db() as db:
+            found = db.alerts.find(query, HIDE_ID | {"delivered_at": False})
+            alerts: list[Alert] = [
+                cast(Alert, doc) for doc in found.sort("created_at", order).limit(limit)
+            ]
+        return alerts
+
+    def list_alerts(self, tenant_id: str, since: str | None, limit: int) -> list[Alert]:
+        query: Document = {"tenant_id": tenant_id}
+        if since is not None:
+            query["created_at"] = {"$gte": since}
+        return self._alerts(query, DESCENDING, limit)
+
+    def undelivered_alerts(self, limit: int) -> list[Alert]:
+        return self._alerts({"delivered_at": None}, ASCENDING, limit)
+
+    def mark_alert_delivered(self, alert_id: str, at: str) -> None:
+        with self._db() as db:
+            db.alerts.update_one({"id": alert_id}, {"$set": {"delivered_at": at}})
+
+    def count_alerts(self) -> int:
+        with self._db() as db:
+            return db.alerts.count_documents({})
 
     # api keys
     def add_api_key(self, key_hash: str, tenant_id: str, label: str, at: str) -> None:

@@ -18,16 +18,28 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench_common.documents import BackendStatusRecord, Bundle, Report, RunStatus
-from bench_common.fileutil import locked
+from bench_common.documents import Alert, BackendStatusRecord, Bundle, Report, RunStatus
+from bench_common.fileutil import locked, open_private
 from bench_common.results import WorkloadResult
-from bench_common.store.base import ACTIVE_STATUSES, Job, Run, Store, StoreError
+from bench_common.store.base import (
+    ACTIVE_STATUSES,
+    Campaign,
+    FinishedWorkload,
+    Job,
+    Lease,
+    Run,
+    RunFilter,
+    RunListing,
+    Store,
+    StoreError,
+)
 from bench_common.store.codec import (
     decode,
     decode_result,
     durations,
     encode,
     job_from_record,
+    listing,
     report_record,
     status_fields,
     stored_finish,
@@ -91,7 +103,43 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             status TEXT NOT NULL
         )""",
     ),
+    (
+        """CREATE TABLE leases (
+            run_id TEXT NOT NULL,
+            workload_id TEXT NOT NULL,
+            holder TEXT NOT NULL,
+            expires_at REAL NOT NULL,
+            guard INTEGER NOT NULL DEFAULT 0,
+            sends INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (run_id, workload_id)
+        )""",
+    ),
+    (
+        "ALTER TABLE runs ADD COLUMN thresholds TEXT",
+        "ALTER TABLE runs ADD COLUMN campaign_id TEXT",
+        "CREATE INDEX runs_by_tenant_time ON runs (tenant_id, created_at DESC, id DESC)",
+        """CREATE TABLE campaigns (
+            id TEXT PRIMARY KEY,
+            tenant_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            runs TEXT NOT NULL
+        )""",
+        "CREATE INDEX campaigns_by_tenant_time ON campaigns (tenant_id, created_at DESC, id DESC)",
+        "ALTER TABLE runs ADD COLUMN schedule TEXT",
+        """CREATE TABLE alerts (
+            id TEXT PRIMARY KEY,
+            tenant_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            benchmark_id TEXT NOT NULL,
+            workload_id TEXT NOT NULL,
+            alert TEXT NOT NULL,
+            delivered_at TEXT,
+            UNIQUE (benchmark_id, workload_id)
+        )""",
+        "CREATE INDEX alerts_by_tenant_time ON alerts (tenant_id, created_at DESC)",
+    ),
 )
+JSON_RUN_COLUMNS = ("workloads", "thresholds")
 
 INSERT_RUN = (
     f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) "
@@ -104,7 +152,12 @@ def _as_dict(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def _run(record: dict[str, Any]) -> Run:
-    return Run.from_dict(record | {"workloads": json.loads(record["workloads"])})
+    return Run.from_dict(record | {c: json.loads(record[c] or "null") for c in JSON_RUN_COLUMNS})
+
+
+def _campaign(record: dict[str, Any]) -> Campaign:
+    return Campaign(record["id"], record["tenant_id"], record["created_at"],
+                    json.loads(record["runs"]))  # fmt: skip
 
 
 def _use_wal(connection: sqlite3.Connection) -> None:
@@ -129,6 +182,9 @@ class SQLiteStore(Store):
         self.writer_lock = self.path.with_name(f"{self.path.name}.writer-lock")
         self._local = threading.local()
         with self._errors():
+            # Created 0600 here, not by SQLite (which follows the umask); SQLite gives the
+            # -wal and -shm files the database file's mode.
+            os.close(open_private(self.path))
             connection = self._connect(create=True)
             _use_wal(connection)
         self._local.owned = (os.getpid(), connection)
@@ -197,7 +253,10 @@ class SQLiteStore(Store):
     # runs
     def create_run(self, run: Run) -> None:
         with self._transaction() as connection:
-            connection.execute(INSERT_RUN, run.to_dict() | {"workloads": json.dumps(run.workloads)})
+            record = run.to_dict()
+            connection.execute(
+                INSERT_RUN, record | {c: json.dumps(record[c]) for c in JSON_RUN_COLUMNS}
+            )
 
     def get_run(self, run_id: str, tenant_id: str | None = None) -> Run | None:
         rows = self._rows(
@@ -208,7 +267,9 @@ class SQLiteStore(Store):
 
     def delete_run(self, run_id: str) -> None:
         with self._transaction() as connection:
-            for table, column in (("jobs", "run_id"), ("reports", "run_id"), ("runs", "id")):
+            for table, column in (
+                ("jobs", "run_id"), ("leases", "run_id"), ("reports", "run_id"), ("runs", "id"),
+            ):  # fmt: skip
                 connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (run_id,))
 
     def set_run_status(
@@ -231,6 +292,27 @@ class SQLiteStore(Store):
         sql = f"SELECT count(*) AS n FROM runs WHERE queue = ? AND status IN {ACTIVE}"
         return int(self._rows(sql, (queue,))[0]["n"])
 
+    def count_tenant_active_runs(self, tenant_id: str) -> int:
+        sql = f"SELECT count(*) AS n FROM runs WHERE tenant_id = ? AND status IN {ACTIVE}"
+        return int(self._rows(sql, (tenant_id,))[0]["n"])
+
+    def list_runs(self, selection: RunFilter) -> list[RunListing]:
+        created, ident = selection.before or (None, None)
+        rows = self._rows(
+            "SELECT runs.*, reports.report AS report_blob FROM runs "
+            "LEFT JOIN reports ON reports.run_id = runs.id WHERE runs.tenant_id = :tenant "
+            "AND (:backend IS NULL OR runs.backend_id = :backend) "
+            "AND (:status IS NULL OR runs.status = :status) "
+            "AND (:since IS NULL OR runs.created_at >= :since) "
+            "AND (:created IS NULL OR runs.created_at < :created "
+            "     OR (runs.created_at = :created AND runs.id < :ident)) "
+            "ORDER BY runs.created_at DESC, runs.id DESC LIMIT :limit",
+            {"tenant": selection.tenant_id, "backend": selection.backend_id,
+             "status": selection.status, "since": selection.since, "created": created,
+             "ident": ident, "limit": max(selection.limit, 0)},
+        )  # fmt: skip
+        return [listing(_run(row), row.pop("report_blob")) for row in rows]
+
     def recent_run_durations(self, backend_id: str, limit: int) -> list[float]:
         rows = self._rows(
             "SELECT created_at, finished_at FROM runs "
@@ -239,6 +321,19 @@ class SQLiteStore(Store):
             (backend_id, max(limit, 0)),  # a negative LIMIT means none in SQLite
         )
         return durations((row["created_at"], row["finished_at"]) for row in rows)
+
+    def count_runs_by_status(self) -> dict[str, int]:
+        rows = self._rows("SELECT status, count(*) AS n FROM runs GROUP BY status")
+        return {str(row["status"]): int(row["n"]) for row in rows}
+
+    def recent_finished_workloads(self, limit: int) -> list[FinishedWorkload]:
+        rows = self._rows(
+            "SELECT jobs.run_id, jobs.workload_id, runs.backend_id, jobs.finished_at "
+            "FROM jobs JOIN runs ON runs.id = jobs.run_id WHERE jobs.result IS NOT NULL "
+            "ORDER BY jobs.finished_at DESC, jobs.run_id, jobs.workload_id LIMIT ?",
+            (max(limit, 0),),
+        )
+        return [FinishedWorkload(**row) for row in rows]
 
     # jobs
     def get_job(self, run_id: str, workload_id: str) -> Job | None:
@@ -298,6 +393,62 @@ class SQLiteStore(Store):
         sql = "SELECT count(*) AS n FROM jobs WHERE run_id = ? AND result IS NOT NULL"
         return int(self._rows(sql, (run_id,))[0]["n"])
 
+    def workloads_with_results(self, run_id: str) -> set[str]:
+        sql = "SELECT workload_id FROM jobs WHERE run_id = ? AND result IS NOT NULL"
+        return {str(row["workload_id"]) for row in self._rows(sql, (run_id,))}
+
+    # leases
+    def take_lease(
+        self, run_id: str, workload_id: str, holder: str, expires_at: float, now: float
+    ) -> Lease:
+        with self._transaction() as connection:
+            connection.execute(
+                "INSERT INTO leases (run_id, workload_id, holder, expires_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (run_id, workload_id) DO UPDATE SET holder = excluded.holder, "
+                "expires_at = excluded.expires_at, guard = 0 WHERE leases.expires_at <= ? "
+                "OR leases.guard = 1 OR leases.holder = excluded.holder",
+                (run_id, workload_id, holder, expires_at, now),
+            )
+            stored = connection.execute(
+                "SELECT * FROM leases WHERE run_id = ? AND workload_id = ?", (run_id, workload_id)
+            ).fetchone()
+        return Lease(**stored | {"guard": bool(stored["guard"])})
+
+    def renew_lease(self, run_id: str, workload_id: str, holder: str, expires_at: float) -> bool:
+        with self._transaction() as connection:
+            cursor = connection.execute(
+                "UPDATE leases SET expires_at = ? WHERE run_id = ? AND workload_id = ? "
+                "AND holder = ?",
+                (expires_at, run_id, workload_id, holder),
+            )
+            return cursor.rowcount == 1
+
+    def release_lease(self, run_id: str, workload_id: str, holder: str) -> None:
+        with self._transaction() as connection:
+            connection.execute(
+                "DELETE FROM leases WHERE run_id = ? AND workload_id = ? AND holder = ?",
+                (run_id, workload_id, holder),
+            )
+
+    def guard_lease(
+        self, run_id: str, workload_id: str, holder: str, expires_at: float, now: float
+    ) -> bool:
+        with self._transaction() as connection:
+            cursor = connection.execute(
+                "INSERT INTO leases (run_id, workload_id, holder, expires_at, guard, sends) "
+                "VALUES (?, ?, ?, ?, 1, 1) ON CONFLICT (run_id, workload_id) DO UPDATE SET "
+                "holder = excluded.holder, expires_at = excluded.expires_at, guard = 1, "
+                "sends = leases.sends + 1 WHERE leases.expires_at <= ?",
+                (run_id, workload_id, holder, expires_at, now),
+            )
+            return cursor.rowcount == 1
+
+    def leases(self, run_id: str) -> dict[str, Lease]:
+        rows = self._rows("SELECT * FROM leases WHERE run_id = ?", (run_id,))
+        return {
+            str(row["workload_id"]): Lease(**row | {"guard": bool(row["guard"])}) for row in rows
+        }
+
     # reports and bundles
     def finish_run(
         self, run_id: str, report: Report, bundle: Bundle, status: RunStatus,
@@ -337,6 +488,73 @@ class SQLiteStore(Store):
     def get_bundle_for_run(self, run_id: str) -> Bundle | None:
         bundle: Bundle | None = self._payload("bundle", "run_id", run_id)
         return bundle
+
+    def get_tenant_bundle(self, bundle_id: str, tenant_id: str) -> Bundle | None:
+        rows = self._rows(
+            "SELECT reports.bundle FROM reports JOIN runs ON runs.id = reports.run_id "
+            "WHERE reports.bundle_id = ? AND runs.tenant_id = ?",
+            (bundle_id, tenant_id),
+        )
+        bundle: Bundle | None = decode(rows[0]["bundle"]) if rows else None
+        return bundle
+
+    # campaigns
+    def create_campaign(self, campaign: Campaign) -> None:
+        with self._transaction() as connection:
+            connection.execute(
+                "INSERT INTO campaigns (id, tenant_id, created_at, runs) VALUES (?, ?, ?, ?)",
+                (campaign.id, campaign.tenant_id, campaign.created_at, json.dumps(campaign.runs)),
+            )
+
+    def delete_campaign(self, campaign_id: str) -> None:
+        with self._transaction() as connection:
+            connection.execute("DELETE FROM campaigns WHERE id = ?", (campaign_id,))
+
+    def get_campaign(self, campaign_id: str, tenant_id: str) -> Campaign | None:
+        rows = self._rows(
+            "SELECT * FROM campaigns WHERE id = ? AND tenant_id = ?", (campaign_id, tenant_id)
+        )
+        return _campaign(rows[0]) if rows else None
+
+    def list_campaigns(self, tenant_id: str, limit: int) -> list[Campaign]:
+        rows = self._rows(
+            "SELECT * FROM campaigns WHERE tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+            (tenant_id, max(limit, 0)),
+        )
+        return [_campaign(row) for row in rows]
+
+    # drift alerts
+    def put_alert(self, alert: Alert) -> bool:
+        with self._transaction() as connection:
+            inserted = connection.execute(
+                "INSERT INTO alerts (id, tenant_id, created_at, benchmark_id, workload_id, alert) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (alert["id"], alert["tenant_id"], alert["created_at"], alert["benchmark_id"],
+                 alert["workload_id"], json.dumps(alert)),
+            )  # fmt: skip
+            return inserted.rowcount > 0
+
+    def list_alerts(self, tenant_id: str, since: str | None, limit: int) -> list[Alert]:
+        rows = self._rows(
+            "SELECT alert FROM alerts WHERE tenant_id = :tenant "
+            "AND (:since IS NULL OR created_at >= :since) ORDER BY created_at DESC LIMIT :limit",
+            {"tenant": tenant_id, "since": since, "limit": max(limit, 0)},
+        )
+        return [json.loads(row["alert"]) for row in rows]
+
+    def undelivered_alerts(self, limit: int) -> list[Alert]:
+        rows = self._rows(
+            "SELECT alert FROM alerts WHERE delivered_at IS NULL ORDER BY created_at LIMIT ?",
+            (max(limit, 0),),
+        )
+        return [json.loads(row["alert"]) for row in rows]
+
+    def mark_alert_delivered(self, alert_id: str, at: str) -> None:
+        with self._transaction() as connection:
+            connection.execute("UPDATE alerts SET delivered_at = ? WHERE id = ?", (at, alert_id))
+
+    def count_alerts(self) -> int:
+        return int(self._rows("SELECT count(*) AS n FROM alerts")[0]["n"])
 
     # api keys
     def add_api_key(self, key_hash: str, tenant_id: str, label: str, at: str) -> None:

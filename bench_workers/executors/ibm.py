@@ -1,16 +1,23 @@
-"""IBM Quantum execution through Qiskit Runtime: ``SamplerV2`` on an ISA-transpiled circuit.
+"""IBM Quantum execution through Qiskit Runtime: the client-side ``Sampler``
+(``qiskit_ibm_runtime.executor_sampler``) on an ISA-transpiled circuit.
+
+The ``Sampler`` turns the circuit into a quantum program for the service's ``executor``
+program and turns the program's result back into sampler counts on this side. Jobs that the
+server-side ``SamplerV2`` (program ``sampler``) ran before are still read: their inputs are
+pubs and their timing is execution spans.
 
 The ``QiskitRuntimeService`` is built on first use, never at import or construction, because
 workers fork after importing executors. Submission is idempotent: every job carries the
 workload's idempotency key as a job tag, and a re-delivered submit returns the job already
 tagged with it instead of paying for a second one.
 
-Local mode (``SamplerV2(mode=<fake backend>)``, the SDK's own offline path) has no server to
+Local mode (``Sampler(mode=<fake backend>)``, the SDK's own offline path) has no server to
 look jobs up on, so this executor keeps local jobs by id, and by idempotency key, for the
 life of the process; local jobs finish within ``submit``.
 
-Timing is the provider's: the execution spans of the result, else the job's
-``usage.quantum_seconds``; wall clock only when the provider reports neither (local mode).
+Timing is the provider's: the result's chunk timing (the executor's execution spans, first
+start to last stop), else the job's ``usage.quantum_seconds``; wall clock only when the
+provider reports neither (local mode).
 """
 
 from __future__ import annotations
@@ -23,8 +30,10 @@ from typing import Any, TypeAlias
 
 from qiskit import QuantumCircuit
 from qiskit.transpiler import generate_preset_pass_manager
-from qiskit_ibm_runtime import IBMBackend, QiskitRuntimeService, RuntimeJobV2, SamplerV2
+from qiskit_ibm_runtime import IBMBackend, QiskitRuntimeService, RuntimeJobV2
+from qiskit_ibm_runtime.executor_sampler import Sampler
 from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
+from qiskit_ibm_runtime.quantum_program import QuantumProgram
 
 from bench_common.catalogue import BackendSpec
 from bench_common.documents import Calibration, TimingSource
@@ -45,6 +54,8 @@ from bench_workers.seeds import derive_seeds
 CHANNEL = "ibm_quantum_platform"
 OPTIMIZATION_LEVEL = 1
 LOCAL_PREFIX = "local-"
+LEGACY_PROGRAM = "sampler"
+"""The server-side ``SamplerV2`` program, which jobs submitted before the executor ran."""
 
 JOB_STATES: Mapping[str, JobState] = MappingProxyType({
     "INITIALIZING": "queued",
@@ -58,14 +69,14 @@ JOB_STATES: Mapping[str, JobState] = MappingProxyType({
 """Runtime job statuses (strings from the service, ``JobStatus`` names locally) → ours."""
 
 Device: TypeAlias = IBMBackend | FakeBackendV2
-"""A service backend, or a fake one (which ``SamplerV2`` runs in local mode)."""
+"""A service backend, or a fake one (which ``Sampler`` runs in local mode)."""
 BackendLookup = Callable[[str], Device]
 
 
 @dataclass
 class _LocalJob:
     job: Any
-    """A local-mode primitive job (``qiskit.primitives.PrimitiveJob``)."""
+    """A local-mode job (``LocalRuntimeJob`` of ``qiskit_ibm_runtime.fake_provider``)."""
     executed: QuantumCircuit
     wall_seconds: float
 
@@ -73,6 +84,20 @@ class _LocalJob:
 def _status_name(status: object) -> str:
     """``JobStatus.DONE`` and ``"DONE"`` alike become ``"DONE"``."""
     return str(getattr(status, "name", status)).upper()
+
+
+def _span_seconds(metadata: Mapping[str, Any]) -> float | None:
+    """First start to last stop of the result's execution chunks (``metadata["executor"]``
+    of the client-side ``Sampler``; ``execution_spans`` of a legacy ``sampler`` job), or None
+    when the result has none (local mode)."""
+    chunks = getattr(metadata.get("executor"), "chunk_timing", None)
+    if chunks:
+        stop = max(chunk.stop for chunk in chunks)
+        return float((stop - min(chunk.start for chunk in chunks)).total_seconds())
+    spans = metadata.get("execution", {}).get("execution_spans")
+    if spans is not None and len(spans):
+        return float(spans.duration)
+    return None
 
 
 class IBMExecutor:
@@ -119,7 +144,7 @@ class IBMExecutor:
                 existing = self.service.jobs(job_tags=[key], limit=1)
             if existing:
                 return str(existing[0].job_id())
-        sampler = SamplerV2(mode=backend)
+        sampler = Sampler(mode=backend)
         if not local:
             sampler.options.environment.job_tags = [key]
         isa = self._isa(job, backend)
@@ -195,14 +220,27 @@ class IBMExecutor:
         return found
 
     def _sent(self, provider_job_id: str, running: Any) -> QuantumCircuit:
-        """The ISA circuit the job ran, as the service recorded it in the job's inputs (a
-        re-transpile could differ: level-1 layout follows calibration, which changes while
-        a job waits in the queue)."""
+        """The ISA circuit the job ran, as the service recorded it in the job's inputs (the
+        SDK decodes an executor job's into its quantum program; a legacy job's are pubs). A
+        re-transpile could differ: level-1 layout follows calibration, which changes while a
+        job waits in the queue."""
         if provider_job_id in self._local:
             return self._local[provider_job_id].executed
         with provider_errors():
-            circuit: QuantumCircuit = running.inputs["pubs"][0][0]
-        return circuit
+            inputs = running.inputs
+            legacy = running.primitive_id == LEGACY_PROGRAM
+        if legacy:
+            circuit: QuantumCircuit = inputs["pubs"][0][0]
+            return circuit
+        program = inputs.get("quantum_program")
+        if not isinstance(program, QuantumProgram):  # the SDK warned why it could not decode
+            raise ProviderError(
+                f"IBM job {provider_job_id} has inputs of an unknown schema "
+                f"{inputs.get('schema_version')}",
+                retryable=False,
+            )
+        sent: QuantumCircuit = program.items[0].circuit
+        return sent
 
     @staticmethod
     def _isa(job: JobSpec, backend: Device) -> QuantumCircuit:
@@ -219,9 +257,9 @@ class IBMExecutor:
         self, provider_job_id: str, running: Any, outcome: Any
     ) -> tuple[float, TimingSource]:
         """Milliseconds the device spent on the job, and who measured them."""
-        spans = outcome.metadata.get("execution", {}).get("execution_spans")
-        if spans is not None and len(spans):
-            return spans.duration * 1000.0, "provider"
+        seconds = _span_seconds(outcome.metadata)
+        if seconds is not None:
+            return seconds * 1000.0, "provider"
         if provider_job_id in self._local:
             return self._local[provider_job_id].wall_seconds * 1000.0, "wall_clock"
         with provider_errors():

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from itertools import accumulate
 from typing import Any
 
 import rfc8785
 
-from bench_common.evidence._internal.errors import CanonicalizationError
+from bench_common.evidence._internal.errors import CanonicalizationError, NestingTooDeepError
 
 MAX_SAFE_INTEGER = 2**53 - 1
+MAX_JSON_DEPTH = 64
+"""Arrays and objects nested deeper than this are refused before parsing: Python's parser and
+canonicalizer recurse once per level, and about a thousand levels exhaust the stack. Reports,
+bundles and keyrings nest fewer than ten."""
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_CHUNK = 1 << 16
 
 
 def canonicalize(obj: Any) -> bytes:
@@ -57,9 +68,28 @@ def _float(text: str) -> float:
     return value
 
 
+def check_depth(text: str, limit: int = MAX_JSON_DEPTH) -> None:
+    """Raise ``NestingTooDeepError`` if the JSON ``text`` nests arrays and objects deeper than
+    ``limit``; without recursion and without parsing (strings are skipped, brackets counted)."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    if brackets.count("[") + brackets.count("{") <= limit:
+        return
+    depth = 0
+    for start in range(0, len(brackets), _CHUNK):  # chunks: a deep prefix fails at once
+        depths = list(accumulate(map(_STEP.__getitem__, brackets[start : start + _CHUNK]),
+                                 initial=depth))  # fmt: skip
+        if max(depths) > limit:
+            raise NestingTooDeepError(f"JSON nesting is too deep: more than {limit} levels")
+        depth = depths[-1]
+
+
 def parse_strict(data: bytes | str) -> Any:
-    """Parse JSON, refusing anything without a single canonical reading."""
+    """Parse JSON, refusing anything without a single canonical reading, and anything nested
+    deeper than ``MAX_JSON_DEPTH``."""
     try:
+        if isinstance(data, bytes | bytearray):
+            data = data.decode(json.detect_encoding(data), "surrogatepass")
+        check_depth(data)
         obj = json.loads(
             data,
             object_pairs_hook=_pairs,

@@ -11,6 +11,10 @@ class CanonicalizationError(EvidenceError, ValueError):
     """Input that has no canonical form: duplicate keys, NaN/Infinity, unsafe integers, ..."""
 
 
+class NestingTooDeepError(CanonicalizationError):
+    """JSON nested deeper than ``MAX_JSON_DEPTH`` arrays and objects, refused before parsing."""
+
+
 class EvidenceFormatError(EvidenceError, ValueError):
     """A report, bundle, keyring or note that does not have the contract's shape."""
 

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from bench_common.evidence._internal.errors import KeyringError
 from bench_common.evidence._internal.signing import b64encode, fingerprint, pae, sign_der
 from bench_common.evidence._internal.trust import PublicKeyEntry, TrustedKeys
-from bench_common.fileutil import locked, write_atomic
+from bench_common.fileutil import locked, private_dir, write_atomic
 from bench_common.timeutil import now
 
 DEFAULT_KEY_ID = "qcos-bench-key"
@@ -99,7 +99,7 @@ class KeyStore:
         of the keyring is kept, unless ``key_id`` names another key, which is then generated
         (mode 0600) and activated, exactly as on the very first start.
         """
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(directory)
         with locked(directory / ".lock"):
             entries = cls._read_entries(directory)
             active = next((e.key_id for e in entries if e.status == "active"), None)

@@ -31,7 +31,7 @@ from bench_common.evidence._internal.merkle import (
     verify_inclusion,
 )
 from bench_common.evidence._internal.signing import SigningKey
-from bench_common.fileutil import locked, write_atomic
+from bench_common.fileutil import locked, open_private, private_dir, write_atomic
 
 OFFSET_SIZE = 8
 
@@ -89,11 +89,10 @@ class Ledger:
         self.signer = signer
         self.origin = origin
         self.fsync = fsync
-        directory.mkdir(parents=True, exist_ok=True)
-        flags = os.O_RDWR | os.O_CREAT
-        self._entries = os.open(directory / "entries", flags, 0o644)
-        self._hashes = os.open(directory / "hashes", flags, 0o644)
-        self._index = os.open(directory / "index", flags, 0o644)
+        private_dir(directory)
+        self._entries = open_private(directory / "entries")
+        self._hashes = open_private(directory / "hashes")
+        self._index = open_private(directory / "index")
         self._check_checkpoint()
 
     def close(self) -> None:

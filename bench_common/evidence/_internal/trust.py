@@ -113,9 +113,17 @@ class TrustedKeys:
 
     @classmethod
     def from_keyring(cls, keyring: Any) -> TrustedKeys:
+        """A ``GET /bench/keys`` document. A key id listed twice is refused: which of its
+        keys (and validity windows) a verifier trusted would otherwise depend on the order."""
         if not isinstance(keyring, dict) or not isinstance(keyring.get("keys"), list):
             raise KeyringError('a keyring is an object {"keys": [...]}')
-        return cls([PublicKeyEntry.from_json(entry) for entry in keyring["keys"]])
+        entries = [PublicKeyEntry.from_json(entry) for entry in keyring["keys"]]
+        seen: set[str] = set()
+        for entry in entries:
+            if entry.key_id in seen:
+                raise KeyringError(f"key id {entry.key_id!r} is listed more than once")
+            seen.add(entry.key_id)
+        return cls(entries)
 
     @classmethod
     def from_pem(cls, pem: str | bytes) -> TrustedKeys:

@@ -1,0 +1,30 @@
+"""``bench workloads`` and ``bench backends``: what this installation offers, offline."""
+
+from __future__ import annotations
+
+import click
+
+from bench_common.cli import aligned, catalogue_of, settings_of
+from bench_common.placement import execution_mode
+
+
+@click.command()
+@click.pass_context
+def workloads(ctx: click.Context) -> None:
+    """List the workloads a run can include."""
+    rows = [(w.id, w.type, str(w.qubits), w.description)
+            for w in catalogue_of(ctx).workloads.values()]  # fmt: skip
+    click.echo(aligned(("workload", "type", "qubits", "description"), rows))
+
+
+@click.command()
+@click.pass_context
+def backends(ctx: click.Context) -> None:
+    """List the backends, and whether runs on them would be simulated here."""
+    env = settings_of(ctx).provider_env
+    catalogue = catalogue_of(ctx)
+    rows = [
+        (b.id, b.provider, str(b.qubits), execution_mode(catalogue, b, env), b.description)
+        for b in catalogue.backends.values()
+    ]
+    click.echo(aligned(("backend", "provider", "qubits", "mode", "description"), rows))
