@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import mongomock
+import pymongo
 import pytest
 
 from bench_common.redis_server import RedisServer
+from bench_common.store import MongoStore, Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = Path(__file__).resolve().parent / "vectors"
@@ -25,6 +31,29 @@ pytest_plugins = ("api_fixtures",)
 def vectors() -> Path:
     assert VECTORS.is_dir(), f"published test vectors expected at {VECTORS}"
     return VECTORS
+
+
+MONGODB_URL = os.environ.get("BENCH_TEST_MONGODB_URL")
+STORES = ["sqlite", "mongomock", *(["mongodb"] if MONGODB_URL else [])]
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store of each kind: SQLite on a real file, MongoStore on mongomock, and on a
+    real MongoDB when ``BENCH_TEST_MONGODB_URL`` names one."""
+    if request.param == "sqlite":
+        opened = open_store(f"sqlite:///{tmp_path / 'store' / 'bench.sqlite3'}")
+        yield opened
+        opened.close()
+        return
+    name = f"qcos_bench_test_{uuid.uuid4().hex[:12]}"
+    client: Any = (
+        mongomock.MongoClient() if request.param == "mongomock"
+        else pymongo.MongoClient(MONGODB_URL, serverSelectionTimeoutMS=3000)
+    )  # fmt: skip
+    yield MongoStore(lambda: client, name)
+    client.drop_database(name)
+    client.close()
 
 
 @pytest.fixture

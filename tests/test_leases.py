@@ -4,33 +4,19 @@ reconciler uses them to find lost workloads without ever sending one twice."""
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import mongomock
 import pytest
 from store_cases import make_result, make_run
 
 from bench_common.settings import Settings
-from bench_common.store import MongoStore, Run, Store, open_store
+from bench_common.store import Run, Store
 from bench_common.timeutil import format_time, now
 from bench_workers import jobs
 from bench_workers.runtime import WorkerRuntime
-
-
-@pytest.fixture(params=["sqlite", "mongomock"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        opened = open_store(f"sqlite:///{tmp_path / 'bench.sqlite3'}")
-        yield opened
-        opened.close()
-        return
-    client: Any = mongomock.MongoClient()
-    yield MongoStore(lambda: client, f"leases_{uuid.uuid4().hex[:8]}")
 
 
 def test_a_lease_belongs_to_one_holder_until_it_expires(store: Store) -> None:

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import copy
-import os
-import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import mongomock
-import pymongo
 import pytest
 from pipeline import Pipeline, wait_for
 from store_cases import at, make_result, make_run, report_and_bundle
@@ -20,30 +15,12 @@ from bench_api.app import create_app
 from bench_common.evidence import verify_report
 from bench_common.service import RunService
 from bench_common.settings import Settings
-from bench_common.store import MongoStore, RunFilter, Store, open_store
+from bench_common.store import RunFilter, Store
 from bench_workers.commands import InProcess
 from bench_workers.runtime import WorkerRuntime
 
-MONGODB_URL = os.environ.get("BENCH_TEST_MONGODB_URL")
-STORES = ["sqlite", "mongomock", *(["mongodb"] if MONGODB_URL else [])]
 KEY_A, KEY_B = {"X-API-Key": "key-a"}, {"X-API-Key": "key-b"}
 API = "/api/v2/bench"
-
-
-@pytest.fixture(params=STORES)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        opened = open_store(f"sqlite:///{tmp_path / 'bench.sqlite3'}")
-        yield opened
-        opened.close()
-        return
-    name = f"qcos_bench_test_{uuid.uuid4().hex[:12]}"
-    client: Any = (
-        mongomock.MongoClient() if request.param == "mongomock"
-        else pymongo.MongoClient(MONGODB_URL, serverSelectionTimeoutMS=3000)
-    )  # fmt: skip
-    yield MongoStore(lambda: client, name)
-    client.drop_database(name)
 
 
 def test_a_thousand_runs_page_through_with_a_stable_cursor(store: Store) -> None:

@@ -3,29 +3,10 @@ workload results, on SQLite and on MongoStore over mongomock."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
-import mongomock
-import pytest
 from store_cases import at, make_result, make_run
 
-from bench_common.store import MongoStore, Store, open_store
+from bench_common.store import Store
 from bench_common.store.base import FinishedWorkload
-
-
-@pytest.fixture(params=["sqlite", "mongomock"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        opened = open_store(f"sqlite:///{tmp_path / 'store' / 'bench.sqlite3'}")
-        yield opened
-        opened.close()
-        return
-    client: Any = mongomock.MongoClient()
-    yield MongoStore(lambda: client, f"qcos_bench_test_{uuid.uuid4().hex[:12]}")
-    client.close()
 
 
 def test_runs_are_counted_by_status(store: Store) -> None:
