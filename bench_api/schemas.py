@@ -73,14 +73,11 @@ class ThresholdSchema(ma.Schema):
     min_fidelity = StrictFloat(required=True, validate=validate.Range(0.0, 1.0))
 
 
-class RunRequestSchema(ma.Schema):
-    """``POST /run``; unknown fields are refused. The enumerations document the shipped
-    catalogue; the run service checks ids against the catalogue the app serves."""
+class RunFieldsSchema(ma.Schema):
+    """What a run asks for, shared by ``POST /run`` and ``POST /campaigns``; unknown fields
+    are refused. The enumerations document the shipped catalogue; the run service checks
+    ids against the catalogue the app serves."""
 
-    backend_id = fields.String(
-        required=True,
-        metadata={"enum": list(CATALOGUE.backends), "description": "Unknown ids: INVALID_BACKEND"},
-    )
     workloads = fields.List(
         fields.String(metadata={"enum": list(CATALOGUE.workloads)}),
         load_default=None,
@@ -106,6 +103,15 @@ class RunRequestSchema(ma.Schema):
                   "has a signed `validation` block (a check passes only when the lower end "
                   "of the 95 % interval meets the threshold)"},
     )  # fmt: skip
+
+
+class RunRequestSchema(RunFieldsSchema):
+    """``POST /run``."""
+
+    backend_id = fields.String(
+        required=True,
+        metadata={"enum": list(CATALOGUE.backends), "description": "Unknown ids: INVALID_BACKEND"},
+    )
 
 
 class RunAcceptedSchema(ma.Schema):
@@ -262,16 +268,10 @@ class RunListSchema(ma.Schema):
     next_cursor = fields.String(required=True, allow_none=True)
 
 
-class CampaignRequestSchema(ma.Schema):
+class CampaignRequestSchema(RunFieldsSchema):
     """``POST /campaigns``: the fields of ``POST /run``, with ``backend_ids`` for ``backend_id``."""
 
     backend_ids = fields.List(fields.String(), required=True, validate=validate.Length(1, 20))
-    workloads = fields.List(fields.String(), load_default=None)
-    shots = StrictInteger(load_default=DEFAULT_SHOTS, validate=validate.Range(1, MAX_SHOTS))
-    seed = StrictInteger(load_default=None, allow_none=True, validate=validate.Range(0, MAX_SEED))
-    thresholds = fields.Dict(
-        keys=fields.String(), values=fields.Nested(ThresholdSchema), load_default=None
-    )
 
 
 class CampaignAcceptedSchema(ma.Schema):
