@@ -45,8 +45,10 @@ async function render() {
     if (link.getAttribute("href") === `#/${section}`) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  const view = byId("view");
-  view.replaceChildren(h("p", { class: "muted" }, "Loading…"));
+  // Each render draws into its own page element: a view still awaiting an answer after the
+  // user has moved on writes into a detached element, never over the page that replaced it.
+  const view = h("div", { class: "page" }, h("p", { class: "muted" }, "Loading…"));
+  byId("view").replaceChildren(view);
   const context = {
     ...route,
     view,
