@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from celery import Celery
+from rabbit_server import RabbitServer
 
 from bench_cli.embedded import start_worker, stop_process, worker_command
 from bench_common.broker import BrokerDispatcher, celery_app
@@ -51,6 +52,9 @@ def wait_for(check: Callable[[], T | None], timeout: float, what: str, step: flo
 class Pipeline:
     redis: RedisServer
     settings: Settings
+    broker: RedisServer | RabbitServer
+    """The server the tasks travel through: ``redis`` itself, or a RabbitMQ node with
+    ``redis`` as the result backend."""
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
@@ -91,8 +95,13 @@ class Pipeline:
             stop_process(worker, grace=10)
 
 
-def make_pipeline(tmp_path: Path, redis: RedisServer, **overrides: Any) -> Pipeline:
+def make_pipeline(
+    tmp_path: Path, redis: RedisServer, rabbit: RabbitServer | None = None, **overrides: Any
+) -> Pipeline:
+    """Settings from an empty environment but for the data dir, the broker and ``overrides``."""
     data_dir = tmp_path / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    settings = Settings.from_env({}, data_dir=data_dir, broker_url=redis.url, **overrides)
-    return Pipeline(redis, settings)
+    if rabbit is not None:
+        overrides |= {"broker_url": rabbit.url, "result_backend": redis.url}
+    settings = Settings.from_env({}, data_dir=data_dir, **{"broker_url": redis.url, **overrides})
+    return Pipeline(redis, settings, rabbit or redis)

@@ -1,7 +1,8 @@
-"""RabbitMQ as the broker: quorum queues, a Redis result backend for the chords, and the same
-recovery as on Redis. The pipeline tests run when ``BENCH_TEST_AMQP_URL`` names a RabbitMQ
-(``.ci/run`` sets it when 127.0.0.1:5672 answers); each gets a vhost of its own when
-``rabbitmqctl`` can make one, else the URL's vhost with the platform's queues purged."""
+"""RabbitMQ as the broker: quorum queues and a Redis result backend for the chords. The
+pipeline tests here run when ``BENCH_TEST_AMQP_URL`` names a RabbitMQ (``.ci/run`` sets it
+when 127.0.0.1:5672 answers); each gets a vhost of its own when ``rabbitmqctl`` can make one,
+else the URL's vhost with the platform's queues purged. The recovery tests (a worker, the
+finalizer or the broker itself killed) run on a private RabbitMQ node: tests/test_recovery.py."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from kombu import Connection
-from pipeline import Pipeline, wait_for
-from test_recovery import RECOVERY_BOUND, kill, record, signed_once
+from pipeline import Pipeline
+from test_recovery import RECOVERY_BOUND, signed_once
 
 from bench_api.app import create_app
 from bench_api.quotas import RATE_KEY_PREFIX
@@ -89,7 +90,7 @@ def rabbit(tmp_path: Path, amqp_url: str, redis_server: RedisServer) -> Iterator
     data_dir.mkdir()
     settings = Settings.from_env({}, data_dir=data_dir, broker_url=amqp_url,
                                  result_backend=redis_server.url)  # fmt: skip
-    running = Pipeline(redis_server, settings)
+    running = Pipeline(redis_server, settings, redis_server)
     yield running
     running.stop()
 
@@ -110,29 +111,6 @@ def test_a_run_on_rabbitmq_ends_in_a_signed_report(rabbit: Pipeline) -> None:
                                 check=False).stdout  # fmt: skip
         types = dict(line.split()[:2] for line in listed.splitlines() if len(line.split()) == 2)
         assert all(types.get(q) == "quorum" for q in CATALOGUE.queues), listed
-
-
-@needs_rabbitmq
-@pytest.mark.slow
-def test_a_killed_workers_workload_runs_again_on_rabbitmq(rabbit: Pipeline) -> None:
-    rabbit.start_worker(["finalize"], beat=True)
-    first = rabbit.start_worker(["simulator"])
-    workloads = ["ghz_100q", "bell_state"]
-    run_id = rabbit.submit("ibm_brisbane", workloads=workloads, shots=100_000, seed=5).run.id
-    store = rabbit.runtime.store
-
-    def executing() -> bool:
-        lease = store.leases(run_id).get("ghz_100q")
-        return lease is not None and not lease.guard and store.count_results(run_id) == 0
-
-    wait_for(executing, 120, "ghz_100q to start executing", step=0.02)
-    kill(first)
-    started = time.monotonic()
-    rabbit.start_worker(["simulator"])
-    report = rabbit.wait_for_report(run_id, timeout=RECOVERY_BOUND)
-    record("RabbitMQ: killed simulator worker, report signed after", time.monotonic() - started)
-    signed_once(rabbit, run_id, report, workloads)
-    assert rabbit.runtime.ledger.size == 1
 
 
 @needs_rabbitmq

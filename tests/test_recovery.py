@@ -2,9 +2,11 @@
 less than a minute, although Redis hands an unacknowledged task out again only after
 ``BENCH_VISIBILITY_TIMEOUT`` (an hour).
 
-Real redis-server, real ``celery worker`` subprocesses started as an operator would, and
-settings built from an empty environment: nothing here shortens the visibility timeout,
-the lease or the reconciler's interval.
+Each test runs on both brokers: a real redis-server, and a private rabbitmq-server node
+(quorum queues, Redis as the result backend) where RabbitMQ is installed. Real ``celery
+worker`` subprocesses started as an operator would, and settings built from an empty
+environment: nothing here shortens the visibility timeout, the lease or the reconciler's
+interval.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from pipeline import Pipeline, make_pipeline, wait_for
+from rabbit_server import RabbitServer, rabbitmq_binary
 
 from bench_common.evidence import verify_report
 from bench_common.redis_server import RedisServer
@@ -25,12 +28,18 @@ from bench_common.settings import Settings
 
 RECOVERY_BOUND = 60.0
 pytestmark = pytest.mark.slow
+needs_rabbitmq_server = pytest.mark.skipif(
+    rabbitmq_binary() is None, reason="rabbitmq-server is not installed"
+)
 
 
-@pytest.fixture
-def defaults(tmp_path: Path, redis_server: RedisServer) -> Iterator[Pipeline]:
+@pytest.fixture(params=["redis", pytest.param("rabbitmq", marks=needs_rabbitmq_server)])
+def defaults(
+    request: pytest.FixtureRequest, tmp_path: Path, redis_server: RedisServer
+) -> Iterator[Pipeline]:
     """A pipeline on the shipped defaults (only the data dir and the broker are given)."""
-    running = make_pipeline(tmp_path, redis_server)
+    rabbit = RabbitServer(tmp_path / "rabbitmq").start() if request.param == "rabbitmq" else None
+    running = make_pipeline(tmp_path, redis_server, rabbit)
     shipped = Settings()
     for name in ("visibility_timeout", "lease_seconds", "heartbeat_interval",
                  "reconcile_interval", "dispatch_grace"):  # fmt: skip
@@ -38,11 +47,14 @@ def defaults(tmp_path: Path, redis_server: RedisServer) -> Iterator[Pipeline]:
     assert running.settings.visibility_timeout == 3600
     yield running
     running.stop()
+    if rabbit is not None:
+        rabbit.stop(kill=True)
 
 
-def record(what: str, seconds: float) -> None:
+def record(pipeline: Pipeline, what: str, seconds: float) -> None:
     """Show a measured recovery time (``pytest -s`` shows it)."""
-    print(f"\n{what}: {seconds:.1f} s")
+    broker = "RabbitMQ" if isinstance(pipeline.broker, RabbitServer) else "Redis"
+    print(f"\n{broker}: {what}: {seconds:.1f} s")
 
 
 def kill(worker: subprocess.Popen[bytes]) -> None:
@@ -77,7 +89,7 @@ def test_a_killed_workers_workload_runs_again_within_a_minute(defaults: Pipeline
     started = time.monotonic()
     pipeline.start_worker(["simulator"])
     report = pipeline.wait_for_report(run_id, timeout=RECOVERY_BOUND)
-    record("killed simulator worker, report signed after", time.monotonic() - started)
+    record(pipeline, "killed simulator worker, report signed after", time.monotonic() - started)
     signed_once(pipeline, run_id, report, workloads)
     assert store.get_job(run_id, "ghz_100q").attempts == 2
     assert pipeline.runtime.ledger.size == 1
@@ -102,7 +114,7 @@ def test_a_killed_finalizer_is_replaced_within_a_minute(defaults: Pipeline) -> N
     started = time.monotonic()
     pipeline.start_worker(["finalize"], beat=True)
     report = pipeline.wait_for_report(run_id, timeout=RECOVERY_BOUND)
-    record("killed finalize worker, report signed after", time.monotonic() - started)
+    record(pipeline, "killed finalize worker, report signed after", time.monotonic() - started)
     signed_once(pipeline, run_id, report, workloads)
     assert pipeline.runtime.ledger.size == 1
 
@@ -119,13 +131,13 @@ def test_broker_killed_during_dispatch_five_times(defaults: Pipeline) -> None:
         wait_for(lambda n=attempt: log.read_text().count("Task bench.dispatch[") > n, 60,
                  "the dispatch to start", step=0.002)  # fmt: skip
         time.sleep(0.002 * attempt)  # a little later into the dispatch each time
-        pipeline.redis.stop(kill=True)
+        pipeline.broker.stop(kill=True)
         time.sleep(0.5)
-        pipeline.redis.start()
+        pipeline.broker.start()
     returned = time.monotonic()
     for run_id in runs:
         left = RECOVERY_BOUND - (time.monotonic() - returned)
         report = pipeline.wait_for_report(run_id, timeout=max(left, 0.1))
         signed_once(pipeline, run_id, report, workloads)
-    record("broker killed during 5 dispatches, all signed after", time.monotonic() - returned)
+    record(pipeline, "broker killed in 5 dispatches, all signed after", time.monotonic() - returned)
     assert pipeline.runtime.ledger.size == len(runs)
