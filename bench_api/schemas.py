@@ -44,6 +44,24 @@ class WorkloadSchema(ma.Schema):
     type = fields.String(required=True)
     description = fields.String(required=True)
     qubits = fields.Integer(required=True)
+    circuits = fields.Integer(
+        required=True, metadata={"description": "Circuits executed, each with `shots` shots."}
+    )
+
+
+class CircuitCountsSchema(ma.Schema):
+    benchmark_id = fields.String(required=True)
+    workload_id = fields.String(required=True)
+    circuit = fields.String(required=True)
+    counts_sha256 = fields.String(
+        required=True, metadata={"description": "`sha256:` + SHA-256 of CF(counts)."}
+    )
+    # Raw: up to 100 000 outcomes, which per-entry field validation would make slow to send.
+    counts = fields.Raw(
+        required=True,
+        metadata={"type": "object", "additionalProperties": {"type": "integer"},
+                  "description": "Shots per outcome, lowercase hex, qubit 0 the lowest bit."},
+    )  # fmt: skip
 
 
 class WorkloadListSchema(ma.Schema):

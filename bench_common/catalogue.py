@@ -32,6 +32,8 @@ class WorkloadEntry(TypedDict):
     type: str
     description: str
     qubits: int
+    circuits: int
+    """Circuits the workload executes, each with the request's ``shots``."""
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,6 @@ class WorkloadSpec:
     def __hash__(self) -> int:
         """Specs key the simulator's caches; ``params`` are never mutated."""
         return hash((self.id, self.type, self.qubits, tuple(sorted(self.params.items()))))
-
-    def to_json(self) -> WorkloadEntry:
-        return {"id": self.id, "type": self.type, "description": self.description,
-                "qubits": self.qubits}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -135,6 +133,12 @@ class Catalogue:
     def type_of(self, workload: WorkloadSpec) -> WorkloadType:
         return self.workload_types[workload.type]
 
+    def entry(self, workload: WorkloadSpec) -> WorkloadEntry:
+        """The workload's ``GET /workloads`` entry."""
+        return {"id": workload.id, "type": workload.type, "description": workload.description,
+                "qubits": workload.qubits,
+                "circuits": self.type_of(workload).circuits(workload)}  # fmt: skip
+
     @property
     def queues(self) -> tuple[str, ...]:
         """Every provider's queue, then ``finalize``: the queues a Celery app declares."""
@@ -144,6 +148,15 @@ class Catalogue:
 
 def _ghz(n: int) -> WorkloadSpec:
     return WorkloadSpec(f"ghz_{n}q", "GHZ_SCALING", f"GHZ state ({n} qubits)", n)
+
+
+MIRROR_CIRCUITS = 8
+
+
+def _mirror(n: int, layers: int) -> WorkloadSpec:
+    params = MappingProxyType({"layers": layers, "circuits": MIRROR_CIRCUITS})
+    return WorkloadSpec(f"mirror_{n}q", "MIRROR", f"Randomized mirror circuits ({n} qubits)", n,
+                        params)  # fmt: skip
 
 
 _WORKLOADS = (
@@ -159,6 +172,8 @@ _WORKLOADS = (
         10,
         MappingProxyType({"layers": 10, "circuit_seed": 2026}),
     ),
+    WorkloadSpec("chsh", "CHSH", "CHSH inequality on the best-calibrated pair", 2),
+    *(_mirror(n, layers) for n, layers in ((10, 10), (50, 4), (100, 2))),
 )
 
 _BRAKET = "arn:aws:braket:"

@@ -40,12 +40,23 @@ class WorkloadRow(TypedDict):
     metrics: Metrics
 
 
+class CircuitCounts(TypedDict):
+    """``GET /bench/jobs/{id}/counts/{workload}/{circuit}``."""
+
+    benchmark_id: str
+    workload_id: str
+    circuit: str
+    counts_sha256: str
+    counts: dict[str, int]
+
+
 class Summary(TypedDict):
     total_workloads: int
     completed_workloads: int
     average_fidelity: float | None
     total_execution_time_ms: float
     total_shots: int
+    largest_genuine_ghz: int | None
 
 
 class EvidenceRef(TypedDict):

@@ -78,10 +78,12 @@ def _evidence_items(
                 f"circuit_submission/{result.id}",
                 {
                     "workload_id": result.id,
-                    "logical_qasm3": result.logical_qasm3,
-                    "executed_qasm3": result.executed_qasm3,
-                    "shots": run.shots,
                     "seed": run.seed,
+                    "circuits": [
+                        {"name": c.name, "shots": c.shots, "logical_qasm3": c.logical_qasm3,
+                         "executed_qasm3": c.executed_qasm3}
+                        for c in result.circuits
+                    ],
                 },
             ),
             (
@@ -91,14 +93,19 @@ def _evidence_items(
                     "workload_id": result.id,
                     "status": result.status,
                     "error": result.error,
-                    "counts": result.counts,
                     "provider_job_id": result.provider_job_id,
                     "execution_time_ms": result.execution_time_ms,
                     "timing_source": result.timing_source,
+                    "circuits": [
+                        {"name": c.name, "meta": c.meta, "shots": c.shots,
+                         "statistics": c.statistics, "counts_sha256": c.counts_sha256,
+                         "counts": c.counts if c.inline else None}
+                        for c in result.circuits
+                    ],
                 },
             ),
             ("calibration_snapshot", f"calibration_snapshot/{result.id}", result.calibration),
-        ]
+        ]  # fmt: skip
     return items
 
 
@@ -111,6 +118,10 @@ def _summary(results: Sequence[WorkloadResult]) -> Summary:
         "average_fidelity": sum(fidelities) / len(fidelities) if fidelities else None,
         "total_execution_time_ms": sum(r.execution_time_ms or 0.0 for r in done),
         "total_shots": sum(r.total_shots for r in done),
+        "largest_genuine_ghz": max(
+            (r.qubits for r in done if r.metrics.get("genuinely_entangled") is True),
+            default=None,
+        ),
     }
 
 

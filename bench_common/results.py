@@ -2,18 +2,60 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bench_common.documents import Calibration, Metrics, TimingSource, WorkloadRow, WorkloadStatus
+from bench_common.evidence import canonicalize
+from bench_common.metrics import Statistics, check_keys
+
+
+def counts_hash(counts: dict[str, int]) -> str:
+    """``sha256:`` + SHA-256 of CF(counts): how the bundle commits to counts it leaves out.
+
+    Canonical hex keys are ASCII without characters to escape and sort alike by code unit
+    and by code point, and counts are small integers, so CF(counts) is written directly
+    (100 000 outcomes in milliseconds); anything else goes through the general encoder."""
+    try:
+        check_keys(counts)
+    except ValueError:
+        return "sha256:" + hashlib.sha256(canonicalize(counts)).hexdigest()
+    text = ",".join([f'"{key}":{counts[key]}' for key in sorted(counts)])
+    return "sha256:" + hashlib.sha256(("{" + text + "}").encode()).hexdigest()
+
+
+@dataclass
+class CircuitRecord:
+    """One executed circuit of a workload: both programs, its shots, the statistics its
+    figures are computed from, and its counts with their hash. ``inline`` says whether the
+    counts travel in the evidence bundle (small registers) or only their hash does."""
+
+    name: str
+    meta: dict[str, str | int]
+    shots: int
+    logical_qasm3: str
+    executed_qasm3: str
+    statistics: Statistics
+    counts: dict[str, int]
+    counts_sha256: str
+    inline: bool
+
+    @classmethod
+    def of(
+        cls, *, name: str, meta: dict[str, str | int], shots: int, logical_qasm3: str,
+        executed_qasm3: str, statistics: Statistics, counts: dict[str, int], inline: bool,
+    ) -> CircuitRecord:  # fmt: skip
+        return cls(name, meta, shots, logical_qasm3, executed_qasm3, statistics, counts,
+                   counts_hash(counts), inline)  # fmt: skip
 
 
 @dataclass
 class WorkloadResult:
     """One workload's outcome; ``report_entry`` is its row in the report's ``workloads`` list.
 
-    Counts are keyed as in Qiskit's raw results: lowercase hex of the measured bits with
-    qubit 0 as the least significant bit (``"0x0"``, ``"0x3ff"``), compact for wide registers.
+    Counts (per circuit) are keyed as in Qiskit's raw results: lowercase hex of the measured
+    bits with qubit 0 as the least significant bit (``"0x0"``, ``"0x3ff"``).
     """
 
     id: str
@@ -32,9 +74,7 @@ class WorkloadResult:
     two_qubit_gate_count: int | None = None
     metrics: Metrics = field(default_factory=dict)
     # Evidence, not part of the report row:
-    counts: dict[str, int] = field(default_factory=dict)
-    logical_qasm3: str | None = None
-    executed_qasm3: str | None = None
+    circuits: list[CircuitRecord] = field(default_factory=list)
     provider_job_id: str | None = None
     calibration: Calibration = field(default_factory=dict)
 
@@ -61,7 +101,8 @@ class WorkloadResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WorkloadResult:
-        return cls(**data)
+        circuits = [CircuitRecord(**c) for c in data.get("circuits", [])]
+        return cls(**{**data, "circuits": circuits})
 
     @classmethod
     def failure(cls, id: str, type: str, qubits: int, error: str) -> WorkloadResult:

@@ -1,8 +1,8 @@
-"""One record per workload type: how its circuits are built, how many there are, how its
-counts are analysed.
+"""One record per workload type: how its circuits are built, how many there are, how their
+counts become the row's figures.
 
-A new type of benchmark is one ``WorkloadType`` here (plus its builder module and its
-analysis), and then as many catalogue entries of that type as it has sizes.
+A new type of benchmark is one ``WorkloadType`` here (plus its builder and its analysis),
+and then as many catalogue entries of that type as it has sizes.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bench_common import metrics
+from bench_common import bell_tests, ghz_fidelity, metrics
 
 if TYPE_CHECKING:
     from bench_common.catalogue import WorkloadSpec
@@ -21,22 +21,35 @@ def one_circuit(spec: WorkloadSpec) -> int:
     return 1
 
 
+def ghz_circuits(spec: WorkloadSpec) -> int:
+    return ghz_fidelity.circuits(spec.qubits)
+
+
 @dataclass(frozen=True)
 class WorkloadType:
     """``build`` is ``module:function`` of the circuit builder, the module relative to
     ``bench_workers`` when it starts with a dot (only workers resolve it, so listing and
     validating workloads loads no Qiskit); ``circuits`` gives how many circuits a workload of
-    this type executes, each with the request's ``shots``; ``analyse`` turns counts into the
-    figures of the report row (numpy only, so auditors can recompute them)."""
+    this type executes, each with the request's ``shots``; ``statistics`` reduces one
+    circuit's counts to what the evidence keeps, and ``analyse`` turns the statistics of
+    all of them into the report row's figures (numpy only, so auditors can recompute them)."""
 
     name: str
     build: str
+    statistics: metrics.StatisticsOf
     analyse: metrics.Analyser
     circuits: Callable[[WorkloadSpec], int] = one_circuit
 
 
 WORKLOAD_TYPES: tuple[WorkloadType, ...] = (
-    WorkloadType("BELL_STATE", ".workloads:ghz_chain", metrics.analyse_ghz),
-    WorkloadType("GHZ_SCALING", ".workloads:ghz_chain", metrics.analyse_ghz),
-    WorkloadType("DEPTH_STRESS", ".workloads:mirror_circuit", metrics.analyse_mirror),
-)
+    WorkloadType("BELL_STATE", ".workloads:ghz_chain", ghz_fidelity.statistics,
+                 ghz_fidelity.analyse, ghz_circuits),
+    WorkloadType("GHZ_SCALING", ".workloads:ghz_chain", ghz_fidelity.statistics,
+                 ghz_fidelity.analyse, ghz_circuits),
+    WorkloadType("DEPTH_STRESS", ".workloads:mirror_circuit", metrics.mirror_statistics,
+                 metrics.analyse_mirror),
+    WorkloadType("MIRROR", ".workloads:randomized_mirror", metrics.mirror_statistics,
+                 metrics.analyse_mirror, lambda spec: int(spec.params["circuits"])),
+    WorkloadType("CHSH", ".workloads:chsh", bell_tests.statistics, bell_tests.analyse,
+                 lambda spec: len(bell_tests.SETTINGS)),
+)  # fmt: skip

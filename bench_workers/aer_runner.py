@@ -1,21 +1,26 @@
 """Circuits Stim cannot take (non-Clifford angles) on Aer, with the same Pauli channels.
 
-Gate and readout errors go into an Aer ``NoiseModel`` keyed by gate and qubits, built from
-``noise.gate_noise`` and ``noise.readout_error``; idle noise depends on where a gate sits in
-the schedule, which a gate-keyed model cannot express, so it goes into the circuit as
-Pauli error instructions. The method follows the width: exact density matrices while they
-fit, state-vector trajectories beyond, matrix product states for wide circuits.
+Gate errors go into an Aer ``NoiseModel`` keyed by gate and qubits, built from
+``noise.gate_noise``; idle noise depends on where a gate sits in the schedule, which a
+gate-keyed model cannot express, so it goes into the circuit as Pauli error instructions.
+Measurements are noiseless in Aer: the terminal decay and readout flip of each clbit are
+applied to the counts afterwards by ``noise.flip_bits``, the code Stim's samples go
+through, so both engines treat outcomes identically. The method follows the width: exact
+density matrices while they fit, state-vector trajectories beyond, matrix product states
+for wide circuits.
 
 Aer is not fork-safe once used, so simulators are built per call, never at import.
 """
 
 from __future__ import annotations
 
+import numpy as np
+from numpy.typing import NDArray
 from qiskit import QuantumCircuit
 from qiskit.circuit import Gate
 from qiskit.circuit.library import Measure, UnitaryGate, get_standard_gate_name_mapping
 from qiskit_aer import AerSimulator
-from qiskit_aer.noise import NoiseModel, QuantumError, ReadoutError, pauli_error
+from qiskit_aer.noise import NoiseModel, QuantumError, pauli_error
 
 from bench_workers.devices import DeviceModel
 from bench_workers.noise import (
@@ -24,9 +29,12 @@ from bench_workers.noise import (
     MeasureStep,
     PauliChannel,
     Step,
+    flip_bits,
     gate_noise,
-    readout_error,
+    outcome_flips,
+    outcome_rng,
 )
+from bench_workers.stim_sampler import counts_from_packed
 
 METHODS = ((10, "density_matrix"), (24, "statevector"))
 """Largest active width for each method, in order; wider circuits use MPS."""
@@ -45,16 +53,24 @@ def pauli_channel_error(channel: PauliChannel) -> QuantumError:
 
 
 def noise_model(steps: tuple[Step, ...], model: DeviceModel) -> NoiseModel:
-    """Gate errors for each gate use in ``steps``, readout errors for each measured qubit."""
+    """Gate errors for each gate use in ``steps`` (readout noise is applied to the counts)."""
     noise = NoiseModel()
     for name, qubits in sorted({(s.name, s.qubits) for s in steps if isinstance(s, GateStep)}):
         channel = gate_noise(model, name, qubits)
         if channel is not None:
             noise.add_quantum_error(pauli_channel_error(channel), name, list(qubits))
-    for qubit in sorted({s.qubit for s in steps if isinstance(s, MeasureStep)}):
-        flip = readout_error(model, qubit)
-        noise.add_readout_error(ReadoutError([[1 - flip, flip], [flip, 1 - flip]]), [qubit])
     return noise
+
+
+def packed_from_counts(counts: dict[str, int], num_clbits: int) -> NDArray[np.uint8]:
+    """Shots × bytes rows (clbits packed little-endian, clbit 0 first) of hex-keyed counts,
+    in key order: the inverse of ``stim_sampler.counts_from_packed``."""
+    width = max((num_clbits + 7) // 8, 1)
+    keys = sorted(counts, key=lambda key: int(key, 16))
+    distinct = np.frombuffer(
+        b"".join(int(key, 16).to_bytes(width, "little") for key in keys), dtype=np.uint8
+    ).reshape(len(keys), width)
+    return np.repeat(distinct, [counts[key] for key in keys], axis=0)
 
 
 def _gate(name: str, params: tuple[float, ...], supported: frozenset[str]) -> Gate:
@@ -102,4 +118,6 @@ def run_counts(
     circuit = noisy_circuit(steps, model.num_qubits, num_clbits, supported)
     result = simulator.run(circuit, shots=shots).result()
     counts: dict[str, int] = result.results[0].data.counts
-    return {key: int(value) for key, value in counts.items()}
+    packed = packed_from_counts({key: int(value) for key, value in counts.items()}, num_clbits)
+    flip_bits(packed, outcome_flips(steps, model, num_clbits), outcome_rng(seed))
+    return counts_from_packed(packed)

@@ -5,6 +5,11 @@ kind to the function that reads it: ``ideal`` (noiseless, all-to-all), ``fake:<c
 (an IBM calibration snapshot shipped with ``qiskit_ibm_runtime.fake_provider``) and
 ``published:<key>`` (vendor figures in ``devices.json``, each with its source). Models are
 read once per process; a model is immutable, so workers share it freely.
+
+An IBM snapshot reports broken parts with placeholder figures (two-qubit error 1.0,
+readout error ≥ 0.5, T1 or T2 missing) where IBM's own targets leave them out, so the
+transpiler would route through them; ``FAULTY`` says what is left out of the model and its
+target, and the snapshot lists it under ``dropped``.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata, resources
 from types import MappingProxyType
@@ -31,6 +36,15 @@ IDEAL_QUBITS = 200
 """Width of the noiseless device: the catalogue's ``simulator`` backend."""
 IDEAL_GATES = ("cx", "cz", "h", "rz", "s", "sdg", "swap", "sx", "sxdg", "x", "y", "z")
 NOT_GATES = frozenset({"barrier", "delay", "measure", "reset"})
+FAULTY_ERROR = 0.5
+"""Gate or readout errors at or above this, and missing or NaN two-qubit errors, mark a
+coupler or qubit as faulty: at 0.5 a readout is a coin toss, and snapshots report dead
+couplers as 1.0."""
+FAULTY = (
+    f"left out: qubits with readout error >= {FAULTY_ERROR} or missing, or T1 or T2 missing, "
+    f"and every gate on them; gates with error >= {FAULTY_ERROR}, two-qubit gates with a "
+    "missing error"
+)
 
 Qubits = tuple[int, ...]
 
@@ -62,6 +76,13 @@ class DeviceModel:
     """Per basis gate, figures per qubit tuple (``ANY_QUBITS`` for all of them)."""
     coupling_map: tuple[tuple[int, int], ...] | None
     """Directed pairs a two-qubit gate acts on; None when any pair will do."""
+    faulty_qubits: frozenset[int] = frozenset()
+    """Qubits no gate or measurement may use (their figures stay in ``qubits``)."""
+    dropped_gates: Mapping[str, Mapping[Qubits, GateFigures]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """Gate uses the source reports but the model leaves out, with the reported figures
+    (error NaN when missing)."""
 
     @property
     def num_qubits(self) -> int:
@@ -81,7 +102,7 @@ class DeviceModel:
         whole = qubits is None and gates is None
         used_qubits = range(self.num_qubits) if qubits is None else sorted(set(qubits))
         uses = self._all_gate_uses() if gates is None else sorted(set(gates))
-        gate_figures: dict[str, dict[str, dict[str, float]]] = {}
+        gate_figures: dict[str, dict[str, dict[str, float | None]]] = {}
         for name, on in uses:
             gate_figures.setdefault(name, {})[_qubits_key(on)] = _gate_json(self.gate(name, on))
         data: dict[str, Any] = {
@@ -95,6 +116,15 @@ class DeviceModel:
         }
         if whole:
             data["coupling_map"] = None if self.coupling_map is None else list(self.coupling_map)
+        if self.faulty_qubits or self.dropped_gates:
+            data["dropped"] = {
+                "rule": FAULTY,
+                "qubits": {str(q): _qubit_json(self.qubits[q]) for q in sorted(self.faulty_qubits)},
+                "gates": {
+                    name: {_qubits_key(on): _gate_json(f) for on, f in sorted(table.items())}
+                    for name, table in sorted(self.dropped_gates.items())
+                },
+            }
         return data
 
     def _all_gate_uses(self) -> list[tuple[str, Qubits]]:
@@ -113,12 +143,15 @@ def _qubit_json(figures: QubitFigures) -> dict[str, float | None]:
     return {
         "t1_us": _finite_or_none(figures.t1, 1e6),
         "t2_us": _finite_or_none(figures.t2, 1e6),
-        "readout_error": figures.readout_error,
+        "readout_error": _finite_or_none(figures.readout_error, 1.0),
     }
 
 
-def _gate_json(figures: GateFigures) -> dict[str, float]:
-    return {"error": figures.error, "duration_ns": figures.duration * 1e9}
+def _gate_json(figures: GateFigures) -> dict[str, float | None]:
+    return {
+        "error": _finite_or_none(figures.error, 1.0),
+        "duration_ns": _finite_or_none(figures.duration, 1e9),
+    }
 
 
 def _ideal(key: str, custom: CustomDevice | None) -> DeviceModel:
@@ -141,23 +174,19 @@ def _fake(key: str, custom: CustomDevice | None) -> DeviceModel:
     backend = backend_class()
     target = backend.target
     standard = get_standard_gate_name_mapping()
-    gates = {
-        name: {
-            qargs: GateFigures(props.error or 0.0, props.duration or 0.0)
-            for qargs, props in target[name].items()
-            if qargs is not None and props is not None
-        }
-        for name in target.operation_names
-        if name in standard and name not in NOT_GATES
-    }
-    qubits = tuple(
-        QubitFigures(
-            props.t1 or math.inf,
-            props.t2 or math.inf,
-            target["measure"][(q,)].error or 0.0,
-        )
-        for q, props in enumerate(target.qubit_properties)
-    )
+    qubits, faulty = _ibm_qubits(target)
+    gates: dict[str, dict[Qubits, GateFigures]] = {}
+    dropped: dict[str, dict[Qubits, GateFigures]] = {}
+    for name in target.operation_names:
+        if name not in standard or name in NOT_GATES:
+            continue
+        for qargs, props in target[name].items():
+            if qargs is None or props is None:
+                continue
+            error = math.nan if props.error is None and len(qargs) > 1 else props.error or 0.0
+            figures = GateFigures(error, props.duration or 0.0)
+            broken = not error < FAULTY_ERROR or not faulty.isdisjoint(qargs)
+            (dropped if broken else gates).setdefault(name, {})[qargs] = figures
     pairs = sorted({pair for table in gates.values() for pair in table if len(pair) == 2})
     version = metadata.version("qiskit-ibm-runtime")
     return DeviceModel(
@@ -167,7 +196,29 @@ def _fake(key: str, custom: CustomDevice | None) -> DeviceModel:
         qubits=qubits,
         gates=MappingProxyType(gates),
         coupling_map=tuple((a, b) for a, b in pairs),
+        faulty_qubits=faulty,
+        dropped_gates=MappingProxyType(dropped),
     )
+
+
+def _reported(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _ibm_qubits(target: Target) -> tuple[tuple[QubitFigures, ...], frozenset[int]]:
+    """Each qubit's figures as reported (NaN when missing), and the faulty ones."""
+    qubits, faulty = [], set()
+    for q, props in enumerate(target.qubit_properties):
+        readout = target["measure"].get((q,))
+        figures = QubitFigures(
+            _reported(props.t1 if props else None),
+            _reported(props.t2 if props else None),
+            _reported(readout.error if readout else None),
+        )
+        if not (figures.readout_error < FAULTY_ERROR and figures.t1 > 0 and figures.t2 > 0):
+            faulty.add(q)
+        qubits.append(figures)
+    return tuple(qubits), frozenset(faulty)
 
 
 @cache
@@ -323,6 +374,10 @@ def target(noise_model: str, custom: CustomDevice | None = None) -> Target:
         result.add_instruction(standard[name], _properties(table))
     result.add_instruction(
         Measure(),
-        {(q,): InstructionProperties(error=f.readout_error) for q, f in enumerate(model.qubits)},
+        {
+            (q,): InstructionProperties(error=f.readout_error)
+            for q, f in enumerate(model.qubits)
+            if q not in model.faulty_qubits
+        },
     )
     return result

@@ -1,23 +1,33 @@
-"""What every hardware executor shares: the logical circuit to send, and turning the counts a
-provider returns into the report's ``WorkloadResult`` with the same analysis the simulator
-uses (so hardware and simulated fidelities are computed identically)."""
+"""What every hardware executor shares: the circuits to send, and turning the counts a
+provider returns into the report's ``WorkloadResult`` with the same statistics and analysis
+the simulator uses (so hardware and simulated fidelities are computed identically)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from qiskit import QuantumCircuit
+from qiskit.transpiler import StagedPassManager, Target
 
 from bench_common.documents import Calibration, TimingSource
 from bench_common.results import WorkloadResult
+from bench_common.seeds import derive_seeds
 from bench_workers import workloads
 from bench_workers.executors.base import JobSpec
-from bench_workers.seeds import derive_seeds
 
 
-def logical_circuit(job: JobSpec) -> QuantumCircuit:
-    return workloads.build(job.workload, job.kind)
+def logical_circuits(job: JobSpec) -> list[workloads.LogicalCircuit]:
+    """The workload's circuits; random ones (settings, mirror circuits) from the run's seed."""
+    rng = np.random.default_rng(derive_seeds(job.seed, job.workload_id).circuits)
+    return workloads.build(job.workload, job.kind, rng)
+
+
+def device_circuits(
+    job: JobSpec, manager: StagedPassManager, target: Target
+) -> list[QuantumCircuit]:
+    """The workload's circuits for a provider's target, each preparation transpiled once."""
+    return workloads.transpile_all(logical_circuits(job), manager, target)
 
 
 def hex_counts(counts: Mapping[str, int]) -> dict[str, int]:
@@ -31,21 +41,18 @@ def hex_counts(counts: Mapping[str, int]) -> dict[str, int]:
 
 def hardware_result(
     job: JobSpec,
-    counts: Mapping[str, int],
-    executed: QuantumCircuit,
+    counts: Sequence[Mapping[str, int]],
+    executed: Sequence[QuantumCircuit],
     *,
     execution_time_ms: float | None,
     timing_source: TimingSource,
     provider_job_id: str,
     calibration: Calibration,
 ) -> WorkloadResult:
-    """The report row and evidence of a finished hardware job; ``counts`` as bitstrings."""
-    spec = job.workload
-    tallied = hex_counts(counts)
-    rng = np.random.default_rng(derive_seeds(job.seed, job.workload_id).bootstrap)
-    analysis = job.kind.analyse(tallied, spec.qubits, spec.params, rng)
-    facts = workloads.CircuitFacts.of(logical_circuit(job), executed)
+    """The report row and evidence of a finished hardware job; ``counts`` per circuit, as
+    bitstrings, in the order of ``logical_circuits``."""
     return workloads.workload_result(
-        job, analysis, facts, tallied, execution_time_ms=execution_time_ms,
-        timing_source=timing_source, calibration=calibration, provider_job_id=provider_job_id,
+        job, logical_circuits(job), executed, [hex_counts(c) for c in counts],
+        execution_time_ms=execution_time_ms, timing_source=timing_source,
+        calibration=calibration, provider_job_id=provider_job_id,
     )  # fmt: skip

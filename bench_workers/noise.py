@@ -1,4 +1,4 @@
-"""A device model as Pauli channels, placed on an ISA circuit by a simple schedule.
+"""A device model as Pauli channels and classical flips, placed on an ISA circuit by a schedule.
 
 Both engines (Stim and Aer) take their noise from here, so they simulate the same channels:
 
@@ -7,7 +7,20 @@ Both engines (Stim and Aer) take their noise from here, so they simulate the sam
 - on each qubit that waits for a partner, the Pauli twirl of amplitude damping (T1) and
   dephasing (T2) over the wait (T2 clamped to 2·T1, the physical bound, since published
   calibration data sometimes exceeds it);
-- before each measurement, a bit flip with the readout error.
+- on a qubit's terminal waits (only single-qubit gates between the wait and the qubit's
+  final measurement; under ALAP those gates sit at the very end, so this is where the
+  early-finishing qubits of a GHZ chain wait longest), relaxation is kept exact, since the
+  twirl flips 0→1 as often as 1→0 and loses the drift devices show. If those gates keep Z
+  up to sign (a diagonal or anti-diagonal product: rz, x, …), amplitude damping is exactly
+  a classical flip of the outcome, 1→0 with γ = 1 − exp(−t/T1), or 0→1 through an odd
+  number of bit flips, entangled or not (``MeasureStep.decay`` and ``rise``). Damping keeps
+  √(1 − γ) = exp(−t/(2·T1)) of the coherence and a Z channel 1 − 2·p_z, so the rest of T2
+  is p_z = (1 − exp(−t/T2 + t/(2·T1)))/2, for exp(−t/T2) in all. If they turn Z into X or
+  Y, the twirl is kept, and is exact there: damping and its twirl both shrink X and Y by
+  √(1 − γ), and such a measurement sees nothing else;
+- after each measurement, per shot, the decay or rise, then a symmetric bit flip with the
+  readout error, which both engines apply to the sampled bits (``flip_bits``: Stim has no
+  amplitude damping, and one code path keeps the engines alike).
 
 The schedule is as-late-as-possible in gate durations (Qiskit's ALAP): a qubit stays in
 |0⟩ until it is needed, where relaxation does nothing (a twirled channel would wrongly flip
@@ -20,15 +33,26 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from itertools import product
 
+import numpy as np
+from numpy.typing import NDArray
 from qiskit import QuantumCircuit
+from qiskit.circuit.library import get_standard_gate_name_mapping
 
 from bench_workers.devices import DeviceModel, Qubits
 
 UNTIMED = frozenset({"barrier", "measure"})
 MIN_IDLE = 1e-12
 """Seconds; shorter waits are floating-point residue of the schedule, not idling."""
+FRAME_TOLERANCE = 1e-9
+"""How far from zero a matrix entry may be for the gates after a wait to count as keeping
+Z (diagonal) or flipping it (anti-diagonal)."""
+MAX_FLIP = 1 - 1e-12
+"""Flip probabilities are capped below 1, where the Poisson rate of ``_hits`` is infinite."""
+OUTCOME_STREAM = 0x0D1CE
+"""Spawn key of the outcome flips' generator, apart from the engine's own use of the seed."""
 
 
 @dataclass(frozen=True)
@@ -59,9 +83,25 @@ class IdleStep:
 class MeasureStep:
     qubit: int
     clbit: int
+    decay: float = 0.0
+    """Probability that the outcome reads 0 where it would read 1: relaxation during the
+    qubit's terminal waits, applied to the outcome before the readout flip."""
+    rise: float = 0.0
+    """Probability that it reads 1 where it would read 0: relaxation during a terminal wait
+    that an odd number of bit flips (X, Y, …) separates from the measurement."""
 
 
 Step = GateStep | IdleStep | MeasureStep
+
+
+@dataclass(frozen=True)
+class OutcomeFlips:
+    """Per clbit, the classical channels the sampled bits go through: decay and rise
+    together (one binary channel, P(1→0) and P(0→1)), then the readout flip."""
+
+    decay: NDArray[np.float64]
+    rise: NDArray[np.float64]
+    readout: NDArray[np.float64]
 
 
 def _labels(width: int) -> list[str]:
@@ -97,8 +137,78 @@ def idle_noise(model: DeviceModel, qubit: int, duration: float) -> PauliChannel 
     return PauliChannel((qubit,), (("X", flip), ("Y", flip), ("Z", phase)))
 
 
+def terminal_noise(
+    model: DeviceModel, qubit: int, duration: float
+) -> tuple[float, PauliChannel | None]:
+    """Relaxation over a terminal wait of ``duration`` seconds: the probability
+    γ = 1 − exp(−t/T1) that a 1 decays to 0, and the rest of the dephasing as a Z channel
+    with p_z = (1 − exp(−t/T2 + t/(2·T1)))/2 (None if zero), T2 clamped to 2·T1."""
+    if duration < MIN_IDLE:
+        return 0.0, None
+    figures = model.qubits[qubit]
+    t2 = min(figures.t2, 2 * figures.t1)
+    decay = -math.expm1(-duration / figures.t1)
+    phase = -math.expm1(-duration * (1 / t2 - 1 / (2 * figures.t1))) / 2
+    if phase <= 0:
+        return decay, None
+    return decay, PauliChannel((qubit,), (("X", 0.0), ("Y", 0.0), ("Z", phase)))
+
+
 def readout_error(model: DeviceModel, qubit: int) -> float:
     return model.qubits[qubit].readout_error
+
+
+def outcome_flips(steps: tuple[Step, ...], model: DeviceModel, num_clbits: int) -> OutcomeFlips:
+    """Per clbit, the channels of the last measurement that writes it (earlier ones are
+    overwritten)."""
+    flips = OutcomeFlips(np.zeros(num_clbits), np.zeros(num_clbits), np.zeros(num_clbits))
+    for step in steps:
+        if isinstance(step, MeasureStep):
+            flips.decay[step.clbit] = step.decay
+            flips.rise[step.clbit] = step.rise
+            flips.readout[step.clbit] = readout_error(model, step.qubit)
+    return flips
+
+
+def outcome_rng(seed: int) -> np.random.Generator:
+    """The generator of the outcome flips for a sampling seed."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(OUTCOME_STREAM,)))
+
+
+def _hits(
+    rng: np.random.Generator, shots: int, probabilities: NDArray[np.float64]
+) -> list[NDArray[np.int64]]:
+    """Per clbit, shots (with repeats) such that each shot is among them, independently,
+    with the clbit's probability p: Poisson(shots·μ) uniform draws hit each shot
+    Poisson(μ) times, independently, which is at least once with 1 − exp(−μ) = p at
+    μ = −ln(1 − p). Drawing the hits alone costs in proportion to the flips."""
+    rates = -np.log1p(-np.minimum(probabilities, MAX_FLIP)) * shots
+    counts = rng.poisson(rates)
+    return np.split(rng.integers(0, shots, int(counts.sum())), np.cumsum(counts)[:-1])
+
+
+def flip_bits(packed: NDArray[np.uint8], flips: OutcomeFlips, rng: np.random.Generator) -> None:
+    """Put shots × bytes rows of clbits packed little-endian (clbit 0 first) through each
+    clbit's rise and decay, then its readout flip, in place.
+
+    Sparse: only the drawn shots are written, none read. A rise a and decay b at once
+    (a + b ≤ 1, true of any chain of decays) are a set with a/(1 − b), which leaves ones
+    alone, then a clear with b, which leaves zeros alone. A shot drawn twice is changed
+    once, since an indexed in-place operation writes each position once from the values
+    before it, which is what makes the repeats of ``_hits`` harmless.
+    """
+    shots = packed.shape[0]
+    sets = _hits(rng, shots, flips.rise / np.maximum(1 - flips.decay, 1 - MAX_FLIP))
+    clears = _hits(rng, shots, flips.decay)
+    readout = _hits(rng, shots, flips.readout)
+    for clbit, (up, down, flip) in enumerate(zip(sets, clears, readout, strict=True)):
+        column, mask = packed[:, clbit // 8], np.uint8(1 << (clbit % 8))
+        if up.size:
+            column[up] |= mask
+        if down.size:
+            column[down] &= ~mask
+        if flip.size:
+            column[flip] ^= mask
 
 
 def _durations(circuit: QuantumCircuit, model: DeviceModel) -> list[tuple[Qubits, float]]:
@@ -125,29 +235,90 @@ def _alap_starts(timed: list[tuple[Qubits, float]]) -> list[float]:
     return [total - start for start in reversed(starts_before_end)]
 
 
+@cache
+def _matrix(name: str, params: tuple[float, ...]) -> NDArray[np.complex128]:
+    gate = get_standard_gate_name_mapping()[name]
+    return np.asarray((type(gate)(*params) if params else gate).to_matrix(), dtype=complex)
+
+
+def _terminal_frames(circuit: QuantumCircuit) -> dict[tuple[int, int], bool]:
+    """For each (instruction, qubit) whose wait before it is terminal (only single-qubit
+    gates from there to a measurement that is the qubit's last instruction), whether those
+    gates flip Z (an anti-diagonal product) or keep it (diagonal); absent if they do
+    neither, or if the wait is not terminal."""
+    index = {bit: i for i, bit in enumerate(circuit.qubits)}
+    after: dict[int, NDArray[np.complex128] | None] = {}
+    frames: dict[tuple[int, int], bool] = {}
+    for position in reversed(range(len(circuit.data))):
+        instruction = circuit.data[position]
+        name = instruction.operation.name
+        if name == "barrier":
+            continue
+        qubits = [index[bit] for bit in instruction.qubits]
+        for qubit in qubits:
+            if qubit not in after:
+                after[qubit] = np.eye(2, dtype=complex) if name == "measure" else None
+            elif name == "measure" or len(qubits) > 1:
+                after[qubit] = None
+            elif (product := after[qubit]) is not None:
+                params = tuple(map(float, instruction.operation.params))
+                after[qubit] = product @ _matrix(name, params)
+            product = after[qubit]
+            if product is None:
+                continue
+            if abs(product[0, 1]) < FRAME_TOLERANCE:
+                frames[position, qubit] = False
+            elif abs(product[0, 0]) < FRAME_TOLERANCE:
+                frames[position, qubit] = True
+            else:
+                after[qubit] = None
+    return frames
+
+
+def _then(channel: tuple[float, float], decay: float, flipped: bool) -> tuple[float, float]:
+    """A binary channel (P(0→1), P(1→0)) on the outcome followed by a decay seen through
+    ``flipped`` (0→1 on the outcome if so, 1→0 if not)."""
+    rise, fall = channel
+    if flipped:
+        return rise + (1 - rise) * decay, fall * (1 - decay)
+    return rise * (1 - decay), fall + (1 - fall) * decay
+
+
 def schedule(circuit: QuantumCircuit, model: DeviceModel) -> tuple[Step, ...]:
     """The ISA circuit's gates and measurements in order, with idle noise between them.
 
-    Gate and readout noise are not in the list: each engine attaches ``gate_noise`` and
-    ``readout_error`` in its own way (Stim inline, Aer through its noise model).
+    A terminal wait (``_terminal_frames``) carries ``terminal_noise``: its Z part as an
+    idle step in place, its decay, seen through the gates after it, on the final
+    ``MeasureStep``; other waits carry the twirled ``idle_noise``. Gate and readout
+    noise are not in the list: each engine attaches ``gate_noise`` and ``readout_error``.
     """
     timed = _durations(circuit, model)
+    frames = _terminal_frames(circuit)
     clbit_index = {bit: i for i, bit in enumerate(circuit.clbits)}
     free_at: dict[int, float] = {}
+    outcome: dict[int, tuple[float, float]] = {}
     steps: list[Step] = []
-    for instruction, (qubits, duration), start in zip(
-        circuit.data, timed, _alap_starts(timed), strict=True
+    for position, (instruction, (qubits, duration), start) in enumerate(
+        zip(circuit.data, timed, _alap_starts(timed), strict=True)
     ):
         name = instruction.operation.name
         if name == "barrier":
             continue
         for qubit in qubits:
-            channel = idle_noise(model, qubit, start - free_at.get(qubit, start))
+            wait = start - free_at.get(qubit, start)
+            free_at[qubit] = start + duration
+            flipped = frames.get((position, qubit))
+            if flipped is None:
+                channel = idle_noise(model, qubit, wait)
+            else:
+                decay, channel = terminal_noise(model, qubit, wait)
+                outcome[qubit] = _then(outcome.get(qubit, (0.0, 0.0)), decay, flipped)
             if channel is not None:
                 steps.append(IdleStep(channel))
-            free_at[qubit] = start + duration
         if name == "measure":
-            steps.append(MeasureStep(qubits[0], clbit_index[instruction.clbits[0]]))
+            rise, decay = outcome.pop(qubits[0], (0.0, 0.0))
+            clbit = clbit_index[instruction.clbits[0]]
+            steps.append(MeasureStep(qubits[0], clbit, decay, rise))
         else:
             params = tuple(map(float, instruction.operation.params))
             steps.append(GateStep(name, params, qubits))

@@ -1,14 +1,12 @@
 """Simulated execution of one workload on a device model: transpile, add noise, sample, analyse.
 
-Randomness: every draw derives from ``(seed, workload_id)`` (``bench_workers.seeds``), so
-the same seed reproduces the same transpiled circuit, counts and interval on the same
-installation.
+Randomness: the run seed drives sampling and random circuits only (``bench_common.seeds``),
+so the same seed reproduces the same counts and interval on the same installation, while
+the layout is the same for every run of a workload on a backend.
 
-Caching: the transpiled circuit and everything derived from it (schedule, Stim program,
-QASM, gate counts, calibration used) is a pure function of (workload, backend, transpile
-seed) and is kept per process, so repeating a run skips straight to sampling. The
-transpile seed derives from the run seed like every other draw, so a cached result is
-exactly what a cold run would compute.
+Caching: a preparation's transpiled form, and each measured circuit's schedule and Stim
+program, are pure functions of (backend, circuit) and are kept per process, keyed by the
+circuit's gates; circuits that share a preparation are transpiled once.
 
 Engines: Clifford circuits (after snapping angles) go to Stim, anything else to Aer.
 """
@@ -17,23 +15,24 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from qiskit import QuantumCircuit
+from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.transpiler import StagedPassManager, generate_preset_pass_manager
 
-from bench_common.catalogue import BackendSpec, WorkloadSpec
+from bench_common.catalogue import BackendSpec
 from bench_common.device_models import CustomDevice
 from bench_common.documents import Calibration
 from bench_common.results import WorkloadResult
-from bench_common.workload_types import WorkloadType
+from bench_common.seeds import TRANSPILE_SEED, derive_seeds
 from bench_workers import aer_runner, stim_sampler, workloads
 from bench_workers.devices import DeviceModel, device_model, target
 from bench_workers.executors.base import JobSpec
 from bench_workers.noise import GateStep, MeasureStep, Step, schedule
-from bench_workers.seeds import derive_seeds
 
 LAYOUT_LEVEL = 2
 """Layout and routing as at level 2: noise-aware VF2Layout, where level 1 takes the trivial
@@ -44,52 +43,80 @@ OPTIMIZATION_LEVEL = 1
 arbitrary Euler angles, which turns Clifford circuits into non-Clifford gate sequences."""
 NOISE_DESCRIPTION = (
     "depolarizing gate errors from the gate error; Pauli-twirled T1/T2 on idle qubits "
-    "(as-late-as-possible schedule from gate durations); readout error as a bit flip"
+    "(as-late-as-possible schedule from gate durations), except relaxation before readout, "
+    "applied as a 1->0 (or, through a final flip, 0->1) flip of the outcome with the "
+    "dephasing left as a Z channel; readout error as a symmetric flip of the outcome; "
+    "couplers and qubits the calibration reports as faulty are left out"
 )
-PREPARED_CACHE_SIZE = 64
+CACHE_SIZE = 256
+
+Gates = tuple[tuple[str, tuple[float, ...], tuple[int, ...]], ...]
+"""A circuit as hashable data: (gate name, parameters, qubit indices) per instruction."""
 
 
 @dataclass(frozen=True)
-class Prepared:
-    """Everything about a workload on a device that does not depend on sampling."""
+class Plan:
+    """One measured circuit on a device: everything but the sampling."""
 
-    model: DeviceModel
     executed: QuantumCircuit
+    qasm3: str
     steps: tuple[Step, ...]
     stim: stim_sampler.StimProgram | None
-    facts: workloads.CircuitFacts
-    calibration: Calibration
 
 
-def _calibration_used(model: DeviceModel, steps: tuple[Step, ...]) -> Calibration:
-    gate_uses = [(s.name, s.qubits) for s in steps if isinstance(s, GateStep)]
-    qubits = {q for _, on in gate_uses for q in on}
-    qubits |= {s.qubit for s in steps if isinstance(s, MeasureStep)}
-    return model.snapshot(qubits, gate_uses)
+def gates_of(circuit: QuantumCircuit) -> Gates:
+    index = {bit: i for i, bit in enumerate(circuit.qubits)}
+    return tuple(
+        (i.operation.name, tuple(float(p) for p in i.operation.params),
+         tuple(index[q] for q in i.qubits))
+        for i in circuit.data
+    )  # fmt: skip
 
 
-def pass_manager(
-    noise_model: str, seed: int, custom: CustomDevice | None = None
-) -> StagedPassManager:
-    """Level-1 stages with the layout and routing stages of level 2 (see the constants)."""
+def circuit_of(width: int, gates: Gates) -> QuantumCircuit:
+    named = get_standard_gate_name_mapping()
+    circuit = QuantumCircuit(width)
+    for name, params, qubits in gates:
+        if name == "barrier":
+            circuit.barrier(list(qubits))
+        else:
+            operation = type(named[name])(*params) if params else named[name]
+            circuit.append(operation, list(qubits))
+    return circuit
+
+
+def pass_manager(noise_model: str, custom: CustomDevice | None = None) -> StagedPassManager:
+    """Level-1 stages with the layout and routing stages of level 2 (see the constants),
+    seeded with the fixed ``TRANSPILE_SEED``."""
     device = target(noise_model, custom)
-    manager = generate_preset_pass_manager(OPTIMIZATION_LEVEL, target=device, seed_transpiler=seed)
-    placement = generate_preset_pass_manager(LAYOUT_LEVEL, target=device, seed_transpiler=seed)
+    manager = generate_preset_pass_manager(OPTIMIZATION_LEVEL, target=device,
+                                           seed_transpiler=TRANSPILE_SEED)  # fmt: skip
+    placement = generate_preset_pass_manager(LAYOUT_LEVEL, target=device,
+                                             seed_transpiler=TRANSPILE_SEED)  # fmt: skip
     manager.layout, manager.routing = placement.layout, placement.routing
     return manager
 
 
-@lru_cache(maxsize=PREPARED_CACHE_SIZE)
-def prepare(
-    spec: WorkloadSpec, kind: WorkloadType, backend: BackendSpec, transpile_seed: int
-) -> Prepared:
+@lru_cache(maxsize=CACHE_SIZE)
+def transpiled(backend: BackendSpec, width: int, preparation: Gates) -> QuantumCircuit:
+    """A preparation on the device: noise-aware layout, routing, the device's gates."""
     model = device_model(backend.noise_model, backend.custom)
-    if spec.qubits > model.num_qubits:
-        raise ValueError(
-            f"{spec.id} needs {spec.qubits} qubits; {backend.id} has {model.num_qubits}"
-        )
-    logical = workloads.build(spec, kind)
-    executed = pass_manager(backend.noise_model, transpile_seed, backend.custom).run(logical)
+    if width > model.num_qubits:
+        raise ValueError(f"a {width}-qubit workload does not fit {backend.id} "
+                         f"({model.num_qubits} qubits)")  # fmt: skip
+    manager = pass_manager(backend.noise_model, backend.custom)
+    result: QuantumCircuit = manager.run(circuit_of(width, preparation))
+    return result
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def plan(
+    backend: BackendSpec, width: int, preparation: Gates, basis: tuple[workloads.BasisGate, ...]
+) -> Plan:
+    model = device_model(backend.noise_model, backend.custom)
+    device = target(backend.noise_model, backend.custom)
+    prepared = transpiled(backend, width, preparation)
+    executed = workloads.on_device(prepared, width, basis, workloads.one_qubit_basis(device))
     steps = schedule(executed, model)
     try:
         program: stim_sampler.StimProgram | None = stim_sampler.compile_program(
@@ -97,43 +124,51 @@ def prepare(
         )
     except stim_sampler.NotCliffordError:
         program = None
-    calibration = _calibration_used(model, steps)
-    calibration.update(noise_model=backend.noise_model, noise=NOISE_DESCRIPTION)
-    return Prepared(
-        model=model,
-        executed=executed,
-        steps=steps,
-        stim=program,
-        facts=workloads.CircuitFacts.of(logical, executed),
-        calibration=calibration,
-    )
+    return Plan(executed, workloads.executed_qasm3(prepared, executed), steps, program)
 
 
-def sample(prepared: Prepared, shots: int, seed: int) -> dict[str, int]:
+def plan_of(backend: BackendSpec, circuit: workloads.LogicalCircuit) -> Plan:
+    preparation = circuit.preparation
+    return plan(backend, preparation.num_qubits, gates_of(preparation), circuit.basis)
+
+
+def calibration_used(model: DeviceModel, plans: Sequence[Plan], noise_model: str) -> Calibration:
+    """The figures of the qubits and gates the workload's circuits used."""
+    steps = [step for p in plans for step in p.steps]
+    gate_uses = {(s.name, s.qubits) for s in steps if isinstance(s, GateStep)}
+    qubits = {q for _, on in gate_uses for q in on}
+    qubits |= {s.qubit for s in steps if isinstance(s, MeasureStep)}
+    snapshot = model.snapshot(qubits, sorted(gate_uses))
+    snapshot.update(noise_model=noise_model, noise=NOISE_DESCRIPTION)
+    return snapshot
+
+
+def sample(prepared: Plan, model: DeviceModel, shots: int, seed: int) -> dict[str, int]:
     """Counts from Stim when the circuit is Clifford, else from Aer."""
     if prepared.stim is not None:
         return stim_sampler.sample_counts(prepared.stim, shots, seed)
-    return aer_runner.run_counts(
-        prepared.steps, prepared.model, prepared.executed.num_clbits, shots, seed
-    )
+    return aer_runner.run_counts(prepared.steps, model, prepared.executed.num_clbits, shots, seed)
 
 
 def execute(job: JobSpec) -> WorkloadResult:
     """Run one workload on a backend's device model; ``execution_time_ms`` is the wall
     clock of this call, transpilation included when it was not cached."""
     started = time.perf_counter()
-    spec = job.workload
+    spec, backend = job.workload, job.backend
     seeds = derive_seeds(job.seed, spec.id)
-    prepared = prepare(spec, job.kind, job.backend, seeds.transpile)
-    counts = sample(prepared, job.shots, seeds.sample)
-    analysis = job.kind.analyse(
-        counts, spec.qubits, spec.params, np.random.default_rng(seeds.bootstrap)
-    )
-    elapsed_ms = (time.perf_counter() - started) * 1e3
-    return workloads.workload_result(
-        job, analysis, prepared.facts, counts, execution_time_ms=elapsed_ms,
-        timing_source="wall_clock", calibration=copy.deepcopy(prepared.calibration),
+    circuits = workloads.build(spec, job.kind, np.random.default_rng(seeds.circuits))
+    plans = [plan_of(backend, circuit) for circuit in circuits]
+    model = device_model(backend.noise_model, backend.custom)
+    streams = np.random.SeedSequence(seeds.sample).generate_state(len(plans))
+    counts = [sample(p, model, job.shots, int(s)) for p, s in zip(plans, streams, strict=True)]
+    used = calibration_used(model, plans, backend.noise_model)
+    result = workloads.workload_result(
+        job, circuits, [p.executed for p in plans], counts, execution_time_ms=None,
+        timing_source="wall_clock", calibration=copy.deepcopy(used),
+        executed_qasm=[p.qasm3 for p in plans],
     )  # fmt: skip
+    result.execution_time_ms = (time.perf_counter() - started) * 1e3
+    return result
 
 
 def calibration(backend: BackendSpec) -> Calibration:

@@ -1,73 +1,320 @@
-"""The seed's circuit builders (GHZ chain, mirror circuit), and the gate counting the report uses.
+"""The circuit builders (GHZ chain with its coherence settings, mirror circuit), how a
+workload's circuits reach a device, and the gate counting the report uses.
+
+A workload is a list of ``LogicalCircuit``: a preparation, a change of measurement basis,
+then every qubit measured. Circuits that share a preparation object are transpiled once and
+differ only in their final single-qubit layer, translated to the device's gates and put on
+the physical qubits where routing left each logical one.
 
 Counting follows the contract: measurements and barriers are not gates, so GHZ-n has n
-gates and depth n. The depth-stress mirror circuit draws its layers from a generator seeded
-by the workload's own ``circuit_seed``, never by the run seed, so every backend and every
-run executes the identical circuit and their fidelities compare like with like.
+gates and depth n (counted on the workload's first circuit). The depth-stress mirror
+circuit draws its layers from its own ``circuit_seed``, never from the run seed, so every
+backend and every run executes the identical circuit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import cast
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from typing import NamedTuple, cast
+from weakref import finalize
 
 import numpy as np
-from qiskit import QuantumCircuit, qasm3
-from qiskit.circuit import CircuitInstruction
+import stim
+from qiskit import ClassicalRegister, QuantumCircuit, qasm3
+from qiskit.circuit import CircuitInstruction, Gate
 from qiskit.circuit.library import get_standard_gate_name_mapping
+from qiskit.circuit.tools import pi_check
+from qiskit.transpiler import PassManager, StagedPassManager, Target
+from qiskit.transpiler.passes import Optimize1qGatesDecomposition
 
+from bench_common import bell_tests, ghz_fidelity
 from bench_common.catalogue import WorkloadSpec
 from bench_common.documents import Calibration, TimingSource
-from bench_common.metrics import Analysis
-from bench_common.results import WorkloadResult
+from bench_common.figures import figures
+from bench_common.metrics import Counts, Measured
+from bench_common.results import CircuitRecord, WorkloadResult
 from bench_common.workload_types import WorkloadType
 from bench_workers.executors.base import JobSpec
 from bench_workers.plugins import resolve
+from bench_workers.stim_sampler import stim_ops
 
 UNCOUNTED = frozenset({"barrier", "measure"})
 ONE_QUBIT_CLIFFORDS = ("h", "s", "sdg", "sx", "sxdg", "x", "y", "z")
+BASIS_CHANGE = {"X": ("h",), "Y": ("sdg", "h"), "Z": ()}
+"""Gates before a Z measurement that measure X or Y instead (H·S† maps Y to Z)."""
+INLINE_COUNTS = 4096
+"""Distinct outcomes up to which a circuit's counts travel in the evidence bundle; wider
+counts are committed to by their hash and downloaded on request."""
 
-Builder = Callable[[WorkloadSpec], QuantumCircuit]
+
+class BasisGate(NamedTuple):
+    """A gate of the measurement-basis change: a standard gate by name, on a logical qubit,
+    with its angle when it takes one."""
+
+    name: str
+    qubit: int
+    angle: float | None = None
+
+    def operation(self) -> Gate:
+        gate = get_standard_gate_name_mapping()[self.name]
+        return gate if self.angle is None else type(gate)(self.angle)
 
 
-def ghz_chain(spec: WorkloadSpec) -> QuantumCircuit:
-    """H on qubit 0, then CX(i, i+1) along the chain, all qubits measured (Bell for n = 2)."""
-    circuit = QuantumCircuit(spec.qubits, name=spec.id)
+@dataclass(frozen=True)
+class LogicalCircuit:
+    """One circuit of a workload: ``preparation`` (unmeasured), the single-qubit ``basis``
+    gates as (gate name, logical qubit) in order, then qubit i measured into clbit i."""
+
+    name: str
+    preparation: QuantumCircuit
+    basis: tuple[BasisGate, ...] = ()
+    meta: Mapping[str, str | int] = field(default_factory=dict)
+
+    def logical(self) -> QuantumCircuit:
+        """The whole logical circuit, as the evidence shows it."""
+        circuit = self.preparation.copy(name=self.name)
+        circuit.barrier()
+        for gate in self.basis:
+            circuit.append(gate.operation(), [gate.qubit])
+        register = ClassicalRegister(circuit.num_qubits, "meas")
+        circuit.add_register(register)
+        circuit.measure(range(circuit.num_qubits), register)
+        return circuit
+
+
+Builder = Callable[[WorkloadSpec, np.random.Generator], list[LogicalCircuit]]
+
+
+def ghz_preparation(qubits: int, name: str) -> QuantumCircuit:
+    """H on qubit 0, then CX(i, i+1) along the chain (Bell for n = 2)."""
+    circuit = QuantumCircuit(qubits, name=name)
     circuit.h(0)
-    for qubit in range(spec.qubits - 1):
+    for qubit in range(qubits - 1):
         circuit.cx(qubit, qubit + 1)
-    circuit.measure_all()
     return circuit
 
 
-def mirror_circuit(spec: WorkloadSpec) -> QuantumCircuit:
-    """``layers`` random Clifford layers, a barrier, then their exact inverse: ideal output 0ⁿ.
+def ghz_chain(spec: WorkloadSpec, rng: np.random.Generator) -> list[LogicalCircuit]:
+    """The Z-basis population circuit, then one circuit per X/Y coherence setting
+    (``bench_common.ghz_fidelity``), all on one preparation."""
+    preparation = ghz_preparation(spec.qubits, spec.id)
+    settings = ghz_fidelity.coherence_settings(spec.qubits, rng)
+    return [
+        LogicalCircuit("population", preparation, meta={"role": "population"}),
+        *(
+            LogicalCircuit(f"parity_{index:02d}", preparation,
+                           tuple(BasisGate(g, q) for q, b in enumerate(bases)
+                                 for g in BASIS_CHANGE[b]),
+                           {"role": "parity", "bases": bases, "sign": ghz_fidelity.sign(bases)})
+            for index, bases in enumerate(settings)
+        ),
+    ]  # fmt: skip
 
-    A layer is a random single-qubit Clifford on every qubit followed by CX gates on a random
-    perfect matching (random orientation), so every layer entangles.
-    """
-    rng = np.random.default_rng(int(spec.params["circuit_seed"]))
+
+def chsh(spec: WorkloadSpec, rng: np.random.Generator) -> list[LogicalCircuit]:
+    """Φ⁺ measured at the four CHSH settings (``bench_common.bell_tests``): R_y(−θ) turns the
+    axis cos θ·Z + sin θ·X into Z. The noise-aware layout puts it on the best pair."""
+    preparation = ghz_preparation(2, spec.id)
+    return [
+        LogicalCircuit(f"chsh_{index}", preparation,
+                       (BasisGate("ry", 0, -alice), BasisGate("ry", 1, -bob)), {"sign": sign})
+        for index, (alice, bob, sign) in enumerate(bell_tests.SETTINGS)
+    ]  # fmt: skip
+
+
+def clifford_layers(qubits: int, layers: int, rng: np.random.Generator) -> QuantumCircuit:
+    """Random layers, each a random single-qubit Clifford on every qubit followed by CX
+    gates on a random perfect matching (random orientation), so every layer entangles."""
     gates = get_standard_gate_name_mapping()
-    forward = QuantumCircuit(spec.qubits)
-    for _ in range(int(spec.params["layers"])):
-        for qubit in range(spec.qubits):
+    forward = QuantumCircuit(qubits)
+    for _ in range(layers):
+        for qubit in range(qubits):
             forward.append(gates[str(rng.choice(ONE_QUBIT_CLIFFORDS))], [qubit])
-        order = rng.permutation(spec.qubits)
+        order = rng.permutation(qubits)
         for control, target in zip(order[0::2], order[1::2], strict=False):
             forward.cx(int(control), int(target))
+    return forward
+
+
+def chain_layers(qubits: int, layers: int, rng: np.random.Generator) -> QuantumCircuit:
+    """Random layers on a chain, so that they fit any connected device without routing:
+    a random single-qubit Clifford on every qubit, then CX (random orientation) on each
+    bond of alternately the even and the odd bonds with probability ½ (a two-qubit gate
+    density of ¼ per qubit and layer, as in Proctor et al.'s randomized mirror circuits)."""
+    gates = get_standard_gate_name_mapping()
+    forward = QuantumCircuit(qubits)
+    for layer in range(layers):
+        for qubit in range(qubits):
+            forward.append(gates[str(rng.choice(ONE_QUBIT_CLIFFORDS))], [qubit])
+        for left in range(layer % 2, qubits - 1, 2):
+            if rng.random() < 0.5:
+                pair = [left, left + 1] if rng.random() < 0.5 else [left + 1, left]
+                forward.cx(*pair)
+    return forward
+
+
+def mirror_circuit(spec: WorkloadSpec, rng: np.random.Generator) -> list[LogicalCircuit]:
+    """``layers`` random Clifford layers, a barrier, then their exact inverse: ideal output
+    0ⁿ. The layers come from the workload's ``circuit_seed``, not from ``rng``, so every
+    backend and every run executes the identical circuit."""
+    layers = np.random.default_rng(int(spec.params["circuit_seed"]))
+    forward = clifford_layers(spec.qubits, int(spec.params["layers"]), layers)
     circuit = QuantumCircuit(spec.qubits, name=spec.id)
     circuit.compose(forward, inplace=True)
     circuit.barrier()
     circuit.compose(forward.inverse(), inplace=True)
-    circuit.measure_all()
-    return circuit
+    return [LogicalCircuit("mirror", circuit, meta={"target": "0x0"})]
 
 
-def build(spec: WorkloadSpec, kind: WorkloadType) -> QuantumCircuit:
-    """The logical circuit of a workload, by its type's builder; measurement ``i`` writes
-    clbit ``i`` from qubit ``i``."""
-    return cast(Builder, resolve(kind.build))(spec)
+def randomized_mirror(spec: WorkloadSpec, rng: np.random.Generator) -> list[LogicalCircuit]:
+    """Randomized mirror circuits (Proctor et al., Nature Physics 18, 75 (2022)), drawn from
+    the run's seed: random Clifford layers, a random Pauli on every qubit between barriers,
+    then the layers' inverse. The circuit is the Pauli conjugated by the layers, so its
+    ideal output is a random bitstring, found by simulating it without noise: not 0ⁿ,
+    which relaxation would favour."""
+    circuits = []
+    for index in range(int(spec.params["circuits"])):
+        forward = chain_layers(spec.qubits, int(spec.params["layers"]), rng)
+        circuit = QuantumCircuit(spec.qubits, name=f"{spec.id}_{index:02d}")
+        circuit.compose(forward, inplace=True)
+        circuit.barrier()
+        for qubit, pauli in enumerate(rng.choice(["id", "x", "y", "z"], size=spec.qubits)):
+            if pauli != "id":
+                circuit.append(get_standard_gate_name_mapping()[str(pauli)], [qubit])
+        circuit.barrier()
+        circuit.compose(forward.inverse(), inplace=True)
+        target = hex(ideal_outcome(circuit))
+        circuits.append(LogicalCircuit(f"mirror_{index:02d}", circuit, meta={"target": target}))
+    return circuits
+
+
+def ideal_outcome(circuit: QuantumCircuit) -> int:
+    """The measured bits of a Clifford circuit whose output is a basis state (qubit i as
+    bit i), from Stim's noiseless reference sample."""
+    program = stim.Circuit()
+    index = {bit: i for i, bit in enumerate(circuit.qubits)}
+    for instruction in circuit.data:
+        if instruction.operation.name == "barrier":
+            continue
+        qubits = [index[q] for q in instruction.qubits]
+        params = tuple(float(p) for p in instruction.operation.params)
+        for name, targets in stim_ops(instruction.operation.name, params):
+            program.append(name, [qubits[t] for t in targets])
+    program.append("M", range(circuit.num_qubits))
+    bits = program.reference_sample()
+    return sum(1 << i for i, bit in enumerate(bits) if bit)
+
+
+def build(spec: WorkloadSpec, kind: WorkloadType, rng: np.random.Generator) -> list[LogicalCircuit]:
+    """The circuits of a workload, by its type's builder, as many as its type says."""
+    circuits = cast(Builder, resolve(kind.build))(spec, rng)
+    if len(circuits) != kind.circuits(spec):
+        raise ValueError(f"{spec.id}: built {len(circuits)} circuits, its type says "
+                         f"{kind.circuits(spec)}")  # fmt: skip
+    return circuits
+
+
+@cache
+def _one_qubit_gates(
+    basis: tuple[str, ...], gates: tuple[BasisGate, ...]
+) -> tuple[CircuitInstruction, ...]:
+    """``gates`` on one qubit, rewritten in the device's single-qubit ``basis``."""
+    circuit = QuantumCircuit(1)
+    for gate in gates:
+        circuit.append(gate.operation(), [0])
+    translated = PassManager([Optimize1qGatesDecomposition(basis=list(basis))]).run(circuit)
+    return tuple(translated.data)
+
+
+def one_qubit_basis(target: Target) -> tuple[str, ...]:
+    return tuple(sorted(name for name in target.operation_names
+                        if target.operation_from_name(name).num_qubits == 1
+                        and name not in ("measure", "reset", "delay")))  # fmt: skip
+
+
+def _measured_prefix(transpiled: QuantumCircuit, width: int) -> QuantumCircuit:
+    """The transpiled preparation with the measurement register and the barrier that every
+    circuit on it shares."""
+    layout = (transpiled.layout.final_index_layout() if transpiled.layout is not None
+              else list(range(width)))  # fmt: skip
+    prefix = transpiled.copy()
+    prefix.add_register(ClassicalRegister(width, "meas"))
+    prefix.barrier([layout[q] for q in range(width)])
+    return prefix
+
+
+def on_device(
+    transpiled: QuantumCircuit, width: int, basis: Sequence[BasisGate],
+    device_basis: Sequence[str],
+) -> QuantumCircuit:  # fmt: skip
+    """The executed circuit: the transpiled preparation, a barrier, the ``basis`` change
+    (gate name, logical qubit) in the device's gates on each logical qubit's final physical
+    qubit, then the measurements (logical qubit i into clbit i)."""
+    executed = _measured_prefix(transpiled, width)
+    physical = [executed.find_bit(q).index for q in executed.data[-1].qubits]
+    per_qubit: dict[int, list[BasisGate]] = {}
+    for gate in basis:
+        per_qubit.setdefault(gate.qubit, []).append(gate._replace(qubit=0))
+    for qubit, gates in per_qubit.items():
+        for instruction in _one_qubit_gates(tuple(device_basis), tuple(gates)):
+            executed.append(instruction.operation, [physical[qubit]])
+    for qubit in range(width):
+        executed.measure(physical[qubit], executed.cregs[-1][qubit])
+    return executed
+
+
+_PREFIX_QASM: dict[int, tuple[int, str]] = {}
+"""Exported prefixes by ``id`` of their transpiled preparation, dropped when it is."""
+
+
+def executed_qasm3(transpiled: QuantumCircuit, executed: QuantumCircuit) -> str:
+    """OpenQASM 3 of a circuit made by ``on_device`` from ``transpiled``: the shared prefix
+    is exported once (Qiskit's exporter costs ~50 ms on a 127-qubit device), then each
+    circuit's own single-qubit layer and measurements are written after it."""
+    key = id(transpiled)
+    if key not in _PREFIX_QASM:
+        prefix = _measured_prefix(transpiled, executed.num_clbits)
+        _PREFIX_QASM[key] = (len(prefix.data), qasm3.dumps(prefix))
+        finalize(transpiled, _PREFIX_QASM.pop, key, None)
+    length, text = _PREFIX_QASM[key]
+    # Physical circuits name qubits $i; others declare a register, as the exporter does.
+    declared = re.search(r"^qubit\[\d+\] (\w+);$", text, re.MULTILINE)
+    register = declared[1] if declared else None
+
+    def name(index: int) -> str:
+        return f"{register}[{index}]" if register else f"${index}"
+
+    lines = []
+    for instruction in executed.data[length:]:
+        qubit = executed.find_bit(instruction.qubits[0]).index
+        operation = instruction.operation
+        if operation.name == "measure":
+            clbit = executed.find_bit(instruction.clbits[0]).index
+            lines.append(f"meas[{clbit}] = measure {name(qubit)};")
+        else:
+            params = ", ".join(pi_check(float(p), output="qasm") for p in operation.params)
+            lines.append(f"{operation.name}{f'({params})' if params else ''} {name(qubit)};")
+    return text + "".join(line + "\n" for line in lines)
+
+
+def transpile_all(
+    circuits: Sequence[LogicalCircuit], manager: StagedPassManager | PassManager, target: Target
+) -> list[QuantumCircuit]:
+    """Each distinct preparation transpiled once, then each circuit's measured version
+    (for hardware executors, which transpile for the provider's own target)."""
+    transpiled: dict[int, QuantumCircuit] = {}
+    basis = one_qubit_basis(target)
+    executed = []
+    for circuit in circuits:
+        key = id(circuit.preparation)
+        if key not in transpiled:
+            transpiled[key] = manager.run(circuit.preparation)
+        width = circuit.preparation.num_qubits
+        executed.append(on_device(transpiled[key], width, circuit.basis, basis))
+    return executed
 
 
 def _counted(instruction: CircuitInstruction) -> bool:
@@ -90,16 +337,14 @@ def depth(circuit: QuantumCircuit) -> int:
 
 @dataclass(frozen=True)
 class CircuitFacts:
-    """What the report says about a workload's circuits: counts of the logical one, of the
-    executed (transpiled) one, and both as OpenQASM 3 for the evidence."""
+    """What the report row says about a workload's circuits: gate counts of its first
+    logical circuit and of that circuit as executed."""
 
     gate_count: int
     depth: int
     transpiled_gate_count: int
     transpiled_depth: int
     two_qubit_gate_count: int
-    logical_qasm3: str
-    executed_qasm3: str
 
     @classmethod
     def of(cls, logical: QuantumCircuit, executed: QuantumCircuit) -> CircuitFacts:
@@ -109,26 +354,47 @@ class CircuitFacts:
             transpiled_gate_count=gate_count(executed),
             transpiled_depth=depth(executed),
             two_qubit_gate_count=two_qubit_gate_count(executed),
-            logical_qasm3=qasm3.dumps(logical),
-            executed_qasm3=qasm3.dumps(executed),
         )
+
+
+def records(
+    job: JobSpec, circuits: Sequence[LogicalCircuit], executed: Sequence[QuantumCircuit],
+    counts: Sequence[Counts], executed_qasm: Sequence[str] | None = None,
+) -> list[CircuitRecord]:  # fmt: skip
+    """The evidence of each circuit: both programs, the statistics its figures come from, and
+    its counts (inline when small, else only their hash)."""
+    kind, qubits = job.kind, job.workload.qubits
+    texts = executed_qasm or [qasm3.dumps(sent) for sent in executed]
+    return [
+        CircuitRecord.of(
+            name=circuit.name, meta=dict(circuit.meta), shots=job.shots,
+            logical_qasm3=qasm3.dumps(circuit.logical()), executed_qasm3=text,
+            statistics=kind.statistics(circuit.meta, tally, qubits), counts=dict(tally),
+            inline=len(tally) <= INLINE_COUNTS,
+        )
+        for circuit, text, tally in zip(circuits, texts, counts, strict=True)
+    ]  # fmt: skip
 
 
 def workload_result(
     job: JobSpec,
-    analysis: Analysis,
-    facts: CircuitFacts,
-    counts: dict[str, int],
+    circuits: Sequence[LogicalCircuit],
+    executed: Sequence[QuantumCircuit],
+    counts: Sequence[Counts],
     *,
     execution_time_ms: float | None,
     timing_source: TimingSource,
     calibration: Calibration,
     provider_job_id: str | None = None,
+    executed_qasm: Sequence[str] | None = None,
 ) -> WorkloadResult:
-    """The report row and evidence of one executed workload, simulated or on hardware; the
-    type's shot accounting gives ``metrics.circuits`` and ``metrics.total_shots``."""
+    """The report row and evidence of one executed workload, simulated or on hardware: the
+    same statistics and figures either way (``bench_common.figures``)."""
     spec = job.workload
-    circuits = job.kind.circuits(spec)
+    evidence = records(job, circuits, executed, counts, executed_qasm)
+    measured = [Measured(r.name, r.meta, r.shots, r.statistics) for r in evidence]
+    analysis = figures(job.kind, spec, measured, job.seed)
+    facts = CircuitFacts.of(circuits[0].logical(), executed[0])
     return WorkloadResult(
         id=spec.id,
         type=spec.type,
@@ -137,8 +403,8 @@ def workload_result(
         fidelity_ci95=analysis.fidelity_ci95,
         execution_time_ms=execution_time_ms,
         timing_source=timing_source,
-        metrics={**analysis.metrics, "circuits": circuits, "total_shots": circuits * job.shots},
-        counts=counts,
+        metrics=analysis.metrics,
+        circuits=evidence,
         provider_job_id=provider_job_id,
         calibration=calibration,
         **asdict(facts),

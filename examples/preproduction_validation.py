@@ -17,7 +17,8 @@ BASE_URL = ROOT.removesuffix("/api/v2/bench") + "/api/v2/bench"
 API_KEY = os.environ["BENCH_API_KEY"]
 HEADERS = {"X-API-Key": API_KEY}
 BACKEND = "ibm_brisbane"
-THRESHOLDS = {"bell_state": 0.85, "ghz_5q": 0.75, "ghz_10q": 0.5}
+# GHZ state fidelities: above 0.5 the state is genuinely entangled.
+THRESHOLDS = {"bell_state": 0.85, "ghz_5q": 0.6, "ghz_10q": 0.5}
 
 
 def run_benchmark(backend_id, workloads, shots=1024, seed=42):

@@ -8,10 +8,21 @@ from typing import Any
 
 from bench_common.evidence import KeyStore, Ledger, record_in_ledger
 from bench_common.reporting import assemble_report, environment_info
-from bench_common.results import WorkloadResult
+from bench_common.results import CircuitRecord, WorkloadResult
 from bench_common.timeutil import format_time, now
 
 QASM = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nbit[2] c;\nqubit[2] q;\nh q[0];\ncx q[0], q[1];\n'
+
+
+def circuit(
+    counts: dict[str, int], *, name: str = "population", executed: str = QASM, inline: bool = True
+) -> CircuitRecord:
+    """One executed circuit's evidence with the given counts."""
+    return CircuitRecord.of(
+        name=name, meta={"role": "population"}, shots=sum(counts.values()), logical_qasm3=QASM,
+        executed_qasm3=executed, statistics={"outcomes": len(counts)}, counts=counts,
+        inline=inline,
+    )  # fmt: skip
 
 
 @dataclass
@@ -37,15 +48,17 @@ def results() -> list[WorkloadResult]:
         id="bell_state", type="BELL_STATE", qubits=2, fidelity=0.9712, fidelity_ci95=[0.96, 0.98],
         execution_time_ms=12.5, gate_count=2, depth=2, transpiled_gate_count=7,
         transpiled_depth=5, two_qubit_gate_count=1, metrics={"population": 0.985},
-        counts={"0x0": 503, "0x3": 506, "0x2": 7, "0x1": 8}, logical_qasm3=QASM,
-        executed_qasm3=QASM + "rz(pi/2) q[1];\n", provider_job_id=None, calibration=calibration,
+        circuits=[circuit({"0x0": 503, "0x3": 506, "0x2": 7, "0x1": 8},
+                          executed=QASM + "rz(pi/2) q[1];\n")],
+        provider_job_id=None, calibration=calibration,
     )  # fmt: skip
     ghz = WorkloadResult(
         id="ghz_5q", type="GHZ_SCALING", qubits=5, fidelity=0.91, fidelity_ci95=[0.89, 0.93],
         execution_time_ms=20.0, gate_count=5, depth=5, transpiled_gate_count=19,
         transpiled_depth=13, two_qubit_gate_count=4, metrics={"population": 0.93},
-        counts={"0x0": 480, "0x1f": 472, "0x1": 72}, logical_qasm3=QASM,
-        executed_qasm3=QASM, calibration=calibration,
+        circuits=[circuit({"0x0": 480, "0x1f": 472, "0x1": 72}),
+                  circuit({"0x0": 900, "0x1f": 124}, name="parity_00", inline=False)],
+        calibration=calibration,
     )  # fmt: skip
     failed = WorkloadResult.failure("depth_stress", "DEPTH_STRESS", 10, "transpiler exploded")
     return [bell, ghz, failed]

@@ -4,8 +4,9 @@ jobs and blobs.
 
 The service hands out SAS URLs on the played storage host, as the real one does for the
 workspace's linked storage account, so uploads and downloads go through azure-storage-blob.
-Tests drive job progress (``advance``, ``succeed``, ``fail_job``) and inject faults
-(``break_next``) per route.
+Tests drive each job's progress (``advance``, ``succeed``, ``fail_job``) and inject faults
+(``break_next``) per route, optionally after letting some matching requests through (a
+workload's jobs are created one after the other, so a submit can die part-way).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,12 +46,14 @@ Reply = tuple[int, dict[str, str], str | bytes]
 
 @dataclass
 class Fault:
-    """What the next matching requests get instead of an answer: an HTTP status with the
-    service's error body, or a dropped connection (``status`` None)."""
+    """What matching requests get instead of an answer, once ``passing`` more of them have
+    been answered: an HTTP status with the service's error body, or a dropped connection
+    (``status`` None)."""
 
     status: int | None
     message: str
     remaining: int
+    passing: int = 0
 
 
 @dataclass
@@ -67,18 +70,25 @@ class PlayedAzure:
     # ---- driving the played service from a test
 
     def break_next(
-        self, method: str, route: str, status: int | None, message: str, times: int = 1_000
-    ) -> None:
-        self.faults[(method, route)] = Fault(status, message, times)
+        self, method: str, route: str, status: int | None, message: str, times: int = 1_000,
+        *, after: int = 0,
+    ) -> None:  # fmt: skip
+        """Fail the ``times`` matching requests that follow the next ``after`` ones."""
+        self.faults[(method, route)] = Fault(status, message, times, after)
 
     def advance(self, job_id: str, status: str) -> None:
         self.jobs[job_id]["status"] = status
         if status == "Executing":
             self.jobs[job_id]["beginExecutionTime"] = "2026-11-25T10:00:00.000Z"
 
-    def succeed(self, job_id: str, per_shot: dict[str, list[str]], cost: dict[str, Any]) -> None:
-        """Finish the job: its output blob holds Quantinuum's per-register shot list."""
+    def succeed(
+        self, job_id: str, per_shot: dict[str, list[str]], cost: dict[str, Any],
+        seconds: float = 12.345,
+    ) -> None:  # fmt: skip
+        """Finish the job after ``seconds`` of execution: its output blob holds Quantinuum's
+        per-register shot list."""
         job = self.jobs[job_id]
+        begin = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
         container = f"job-{job_id}"
         self.blobs[f"{container}/rawOutputData"] = (
             json.dumps(per_shot).encode(),
@@ -86,14 +96,18 @@ class PlayedAzure:
         )
         job.update(
             status="Succeeded",
-            beginExecutionTime="2026-11-25T10:00:00.000Z",
-            endExecutionTime="2026-11-25T10:00:12.345Z",
+            beginExecutionTime=_rfc3339(begin),
+            endExecutionTime=_rfc3339(begin + timedelta(seconds=seconds)),
             costEstimate=cost,
             outputDataUri=f"https://{STORAGE_HOST}/{container}/rawOutputData",
         )
 
     def fail_job(self, job_id: str, code: str, message: str) -> None:
         self.jobs[job_id].update(status="Failed", errorData={"code": code, "message": message})
+
+    def input_of(self, job_id: str) -> tuple[bytes, str]:
+        """The job's input blob as uploaded: its bytes and content type."""
+        return self.blobs[self.jobs[job_id]["inputDataUri"].split(".net/", 1)[1]]
 
     def count(self, method: str, route: str) -> int:
         return self.calls[(method, route)]
@@ -113,7 +127,9 @@ class PlayedAzure:
         route = re.sub(r"^/jobs/[^/:]+", "/jobs/{id}", path)
         self.calls[(method, route)] += 1
         fault = self.faults.get((method, route))
-        if fault is not None and fault.remaining > 0:
+        if fault is not None and fault.passing > 0:
+            fault.passing -= 1
+        elif fault is not None and fault.remaining > 0:
             fault.remaining -= 1
             if fault.status is None:
                 raise requests.ConnectionError(fault.message)
@@ -185,6 +201,11 @@ class PlayedAzure:
 def _bytes(body: object) -> bytes:
     """A request body as bytes: the SDKs send JSON as text and blobs as bytes."""
     return body if isinstance(body, bytes) else str(body).encode()
+
+
+def _rfc3339(moment: datetime) -> str:
+    """A service timestamp: UTC, milliseconds, ``Z``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _http_now() -> str:

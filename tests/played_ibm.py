@@ -5,8 +5,8 @@ One dispatching ``responses`` callback answers the IAM token exchange, the insta
 properties and status (the calibration snapshot ``FakeBrisbane`` ships, as the service would
 send it) and the job endpoints. A job is created ``Queued`` and moves on only when a test
 sets its ``status`` (the SDK reads a job more than once per status check). A completed job's
-result holds counts near the ideal GHZ distribution of the circuit it received, one
-execution span of ``SPAN_SECONDS``, and ``QUANTUM_SECONDS`` of usage in its metrics.
+result holds the noiseless samples of each circuit it received, one execution span of
+``SPAN_SECONDS``, and ``QUANTUM_SECONDS`` of usage in its metrics.
 
 Jobs of the ``executor`` program (what the client-side ``Sampler`` submits) take a quantum
 program (``ibm_quantum_schemas.executor`` params) and answer a quantum program result of the
@@ -30,12 +30,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
-import numpy as np
 import responses
 from ibm_quantum_schemas.common import CompressedTensorModel
 from ibm_quantum_schemas.executor import version_2_0 as executor_schema
 from qiskit import QuantumCircuit
 from qiskit.primitives import BitArray, DataBin, PrimitiveResult, SamplerPubResult
+from qiskit_aer import AerSimulator
 from qiskit_ibm_runtime import RuntimeDecoder, RuntimeEncoder
 from qiskit_ibm_runtime.execution_span import DoubleSliceSpan, ExecutionSpans
 from qiskit_ibm_runtime.quantum_program.params_converters import QUANTUM_PROGRAM_PARAMS_CONVERTERS
@@ -88,14 +88,17 @@ def _in_utc(data: Any) -> Any:
     return data
 
 
-def _counts(bits: int, shots: int) -> BitArray:
-    """Mostly all-zeros and all-ones, with a few single-bit errors."""
-    rng = np.random.default_rng(bits)
-    ideal = ["0" * bits, "1" * bits]
-    errors = ["0" * (bits - 1) + "1", "1" * (bits - 1) + "0"]
-    drawn = rng.choice(ideal + errors, size=shots, p=[0.47, 0.47, 0.03, 0.03])
-    values, tallies = np.unique(drawn, return_counts=True)
-    return BitArray.from_counts(dict(zip(values.tolist(), tallies.tolist(), strict=True)))
+def _counts(circuit: QuantumCircuit, shots: int) -> BitArray:
+    """The circuit sampled without noise (Aer's matrix-product-state method, which pays
+    nothing for the device's idle qubits); one classical register, as the executor sends."""
+    [register] = circuit.cregs
+    counts = (
+        AerSimulator(method="matrix_product_state", seed_simulator=shots)
+        .run(circuit, shots=shots)
+        .result()
+        .get_counts()
+    )
+    return BitArray.from_counts(dict(counts), num_bits=register.size)
 
 
 @dataclass
@@ -120,16 +123,14 @@ class PlayedJob:
             data["params"] = self.params
         return data
 
-    def circuit(self) -> QuantumCircuit:
-        """The (first) circuit the job received, decoded as the service would."""
+    def circuits(self) -> list[QuantumCircuit]:
+        """The circuits the job received, decoded as the service would."""
         if self.program == LEGACY_SAMPLER:
             pubs = json.loads(json.dumps(self.params), cls=RuntimeDecoder)["pubs"]
-            legacy: QuantumCircuit = pubs[0][0]
-            return legacy
+            return [pub[0] for pub in pubs]
         converter = QUANTUM_PROGRAM_PARAMS_CONVERTERS[self.params["schema_version"]]
         program, _ = converter.decoder(converter.model.model_validate(self.params))
-        circuit: QuantumCircuit = program.items[0].circuit
-        return circuit
+        return [item.circuit for item in program.items]
 
     def result(self, spans: bool) -> str:
         if self.program == LEGACY_SAMPLER:
@@ -140,7 +141,7 @@ class PlayedJob:
             executor_schema.QuantumProgramResultItemModel(
                 results={
                     register.name: CompressedTensorModel.from_numpy(
-                        _counts(register.size, received.shots).to_bool_array(order="little")
+                        _counts(circuit, received.shots).to_bool_array(order="little")
                     )
                     for register in circuit.cregs
                 },
@@ -169,18 +170,20 @@ class PlayedJob:
         return result.model_dump_json()
 
     def _legacy_result(self, spans: bool) -> str:
-        (circuit, _, shots), *_ = json.loads(json.dumps(self.params), cls=RuntimeDecoder)["pubs"]
-        samples = _counts(circuit.num_clbits, shots)
+        pubs = json.loads(json.dumps(self.params), cls=RuntimeDecoder)["pubs"]
         span = DoubleSliceSpan(
             STARTED,
             STARTED + timedelta(seconds=SPAN_SECONDS),
-            {0: ((shots,), slice(0, shots), slice(0, circuit.num_clbits))},
-        )
+            {i: ((shots,), slice(0, shots), slice(0, circuit.num_clbits))
+             for i, (circuit, _, shots) in enumerate(pubs)},
+        )  # fmt: skip
         execution = {"execution_spans": ExecutionSpans([span])} if spans else {}
         result = PrimitiveResult(
-            [SamplerPubResult(DataBin(meas=samples), metadata={"circuit_metadata": {}})],
+            [SamplerPubResult(DataBin(meas=_counts(circuit, shots)),
+                              metadata={"circuit_metadata": {}})
+             for circuit, _, shots in pubs],
             metadata={"execution": execution, "version": 2},
-        )
+        )  # fmt: skip
         return json.dumps(result, cls=RuntimeEncoder)
 
 
@@ -280,10 +283,11 @@ class PlayedIBM:
             return 204, {}, ""
         return _error(404, f"Not found: {method} {rest}")
 
-    def legacy_job(self, circuit: QuantumCircuit, shots: int, tags: list[str]) -> PlayedJob:
+    def legacy_job(self, circuits: list[QuantumCircuit], shots: int, tags: list[str]) -> PlayedJob:
         """A job of the ``sampler`` program, as the server-side ``SamplerV2`` submitted it
         (before the move to the executor), with the params JSON it sent."""
-        params = {"pubs": [(circuit, None, shots)], "version": 2, "support_qiskit": True}
+        pubs = [(circuit, None, shots) for circuit in circuits]
+        params = {"pubs": pubs, "version": 2, "support_qiskit": True}
         job = PlayedJob(
             id=uuid.uuid4().hex[:20],
             backend=DEVICE,

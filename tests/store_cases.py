@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+from factories import QASM, circuit
 
 from bench_common.results import WorkloadResult
 from bench_common.store import Run, RunStatus
 from bench_common.timeutil import format_time
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-QASM = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nbit[2] c;\nqubit[2] q;\nh q[0];\ncx q[0], q[1];\n'
 
 
 def at(seconds: float) -> str:
@@ -65,8 +65,8 @@ def make_result(
         fidelity_ci95=[fidelity - 0.01, min(fidelity + 0.01, 1.0)], execution_time_ms=12.5,
         timing_source="provider", gate_count=2, depth=2, transpiled_gate_count=7,
         transpiled_depth=5, two_qubit_gate_count=1, metrics={"population": 0.985},
-        counts={"0x0": 503, "0x3": 506, "0x2": 7, "0x1": 8} if counts is None else counts,
-        logical_qasm3=QASM, executed_qasm3=QASM + "rz(pi/2) q[1];\n",
+        circuits=[circuit({"0x0": 503, "0x3": 506, "0x2": 7, "0x1": 8} if counts is None
+                          else counts, executed=QASM + "rz(pi/2) q[1];\n")],
         provider_job_id="prov-1",
         calibration={"timestamp": "2026-02-28T08:00:00Z", "qubits": {"0": {"t1_us": 231.5}}},
     )  # fmt: skip
@@ -80,7 +80,7 @@ def report_and_bundle(
     bundle_id = str(uuid.uuid5(uuid.NAMESPACE_URL, run.id))
     items = []
     for result in results:
-        content = {"workload_id": result.id, "counts": result.counts}
+        content = {"workload_id": result.id, "counts": [c.counts for c in result.circuits]}
         digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
         items.append({
             "type": "execution_result", "name": f"execution_result/{result.id}",

@@ -14,6 +14,8 @@ from typing import Any
 import requests
 from api_fixtures import API, A, B, Served, serve
 
+from bench_common.catalogue import CATALOGUE
+from bench_common.figures import check_counts, recompute
 from bench_common.redis_server import RedisServer
 from bench_common.store import SQLiteStore
 from bench_common.timeutil import format_time, now
@@ -78,6 +80,39 @@ def test_a_run_end_to_end_over_http(platform_server: Served) -> None:
     for path in (f"{API}/report/{run_id}", f"/bench/jobs/{run_id}/bundle",
                  f"/bench/bundles/{bundle['bundle_id']}"):  # fmt: skip
         error_of(server.get(path, headers=B), 404, "BENCHMARK_NOT_FOUND")
+
+
+def test_every_figure_is_recomputed_from_the_bundle_and_downloaded_counts(
+    platform_server: Served,
+) -> None:
+    """A wide workload's counts leave the bundle (only their hash stays) and are downloaded;
+    every row of the report comes back from the bundle alone, number for number."""
+    server = platform_server
+    request = {"backend_id": "ibm_brisbane", "workloads": ["bell_state", "ghz_50q"],
+               "shots": 5000, "seed": 5}  # fmt: skip
+    accepted = server.post(f"{API}/run", headers=A, json=request)
+    assert accepted.status_code == 202, accepted.text
+    run_id = accepted.json()["benchmark_id"]
+    report = wait_for_report(server, run_id)["report"]
+    bundle = server.get(f"/bench/jobs/{run_id}/bundle", headers=A).json()
+    for row in report["workloads"]:
+        again = recompute(bundle, row["id"])
+        assert (again.fidelity, again.fidelity_ci95, again.metrics) == (
+            row["fidelity"], row["fidelity_ci95"], row["metrics"])  # fmt: skip
+    [results] = [i["content"] for i in bundle["items"] if i["name"] == "execution_result/ghz_50q"]
+    left_out = [c for c in results["circuits"] if c["counts"] is None]
+    assert len(left_out) == len(results["circuits"]) == 17
+    for circuit in left_out[:3]:
+        path = f"/bench/jobs/{run_id}/counts/ghz_50q/{circuit['name']}"
+        answer = server.get(path, headers=A)
+        assert answer.status_code == 200, answer.text
+        counts = answer.json()["counts"]
+        assert answer.json()["counts_sha256"] == circuit["counts_sha256"]
+        check_counts(CATALOGUE, CATALOGUE.workloads["ghz_50q"], circuit, counts)
+        error_of(server.get(path, headers=B), 404, "BENCHMARK_NOT_FOUND")
+    for missing in ("ghz_50q/nowhere", "ghz_5q/population"):
+        error_of(server.get(f"/bench/jobs/{run_id}/counts/{missing}", headers=A), 404,
+                 "BENCHMARK_NOT_FOUND")  # fmt: skip
 
 
 def test_every_error_code_on_the_wire(platform_server: Served) -> None:

@@ -222,8 +222,15 @@ def test_a_run_shows_its_figures_counts_downloads_and_valid_verification(
     }  # fmt: skip
     page.get_by_label("Workload", exact=True).select_option("ghz_5q")
     expect(page.locator("canvas#counts-chart")).to_have_attribute(
-        "aria-label", "Most frequent outcomes of ghz_5q"
+        "aria-label", "Most frequent outcomes of ghz_5q, circuit population"
     )
+    page.get_by_label("Circuit", exact=True).select_option("parity_03")
+    expect(page.locator("canvas#counts-chart")).to_have_attribute(
+        "aria-label", "Most frequent outcomes of ghz_5q, circuit parity_03"
+    )
+    statistics = page.locator("table", has_text="Statistics of circuit parity_03")
+    expect(statistics).to_contain_text("even")
+    expect(statistics).to_contain_text("sha256:")
 
     report_link = page.get_by_role("link", name="Signed report (JSON)")
     bundle_link = page.get_by_role("link", name="Evidence bundle (JSON)")
@@ -236,6 +243,21 @@ def test_a_run_shows_its_figures_counts_downloads_and_valid_verification(
     assert downloaded["id"] == benchmark_id and "integrity" in downloaded
     page.get_by_label("Workload", exact=True).select_option("bell_state")
     shoot(page, screenshots, "run")
+
+
+def test_counts_too_wide_for_the_bundle_are_downloaded_on_request(
+    page: Page, server: Served
+) -> None:
+    benchmark_id = submit(server, "simulator", ["ghz_50q"], shots=5000)
+    open_app(page, server, f"#/run/{benchmark_id}")
+    page.get_by_label("Circuit", exact=True).select_option("parity_00")
+    load = page.get_by_role("button", name="Download the full counts")
+    expect(load).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("canvas#counts-chart")).to_have_count(0)
+    load.click()
+    counts = chart(page, "counts-chart")
+    assert "circuit parity_00" in (counts.get_attribute("aria-label") or "")
+    expect(page.locator("figure", has=counts).locator("figcaption")).to_contain_text("5000 shots")
 
 
 def test_the_runs_table_pages_with_next_cursor(

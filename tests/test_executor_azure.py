@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from played_azure import CONNECTION_STRING, PlayedAzure, played_azure
+from qiskit import qasm2, qasm3
 
 from bench_common.catalogue import CATALOGUE
 from bench_common.service import RunService
@@ -22,16 +23,67 @@ from bench_workers.runtime import WorkerRuntime as Runtime
 
 CREDENTIALS = {"AZURE_QUANTUM_CONNECTION_STRING": CONNECTION_STRING}
 BELL = JobSpec.of("bell_state", "quantinuum_h2", 100, 7, run_id="run-azure-1")
+CIRCUITS = CATALOGUE.type_of(BELL.workload).circuits(BELL.workload)
+"""Bell's population circuit and its two coherence settings: one Azure job each."""
+JOB_IDS = [job_id_for(BELL, index) for index in range(CIRCUITS)]
 JOB_ROUTE = "/jobs/{id}"
-PER_SHOT = {"meas": ["00"] * 48 + ["11"] * 50 + ["01", "10"]}
-COST = {
-    "currencyCode": "USD",
-    "events": [{
-        "dimensionId": "hqc", "dimensionName": "HQC", "measureUnit": "hqc",
-        "amountBilled": 5.42, "amountConsumed": 5.42, "unitPrice": 0.0,
-    }],
-    "estimatedTotal": 0.0,
-}  # fmt: skip
+# Quantinuum's per-shot results of each circuit, by the basis its job measures in (read
+# from the job's input blob, so each job gets the answer of the circuit it really runs).
+PER_SHOT = {
+    "ZZ": {"meas": ["00"] * 48 + ["11"] * 50 + ["01", "10"]},
+    "XX": {"meas": ["00"] * 46 + ["11"] * 49 + ["01"] * 3 + ["10"] * 2},
+    "YY": {"meas": ["01"] * 47 + ["10"] * 45 + ["00"] * 6 + ["11"] * 2},
+}
+COUNTS = {
+    "ZZ": {"0x0": 48, "0x3": 50, "0x1": 1, "0x2": 1},
+    "XX": {"0x0": 46, "0x3": 49, "0x1": 3, "0x2": 2},
+    "YY": {"0x1": 47, "0x2": 45, "0x0": 6, "0x3": 2},
+}
+# P = p(00) + p(11) of the population circuit; C = mean over the settings of the ideal sign
+# (+1 for XX, −1 for YY) times the mean parity; F = (P + C)/2.
+POPULATION = 0.98
+COHERENCE = (0.90 + 0.84) / 2
+SECONDS = {"ZZ": 12.345, "XX": 3.5, "YY": 4.25}
+ENDED = {
+    "ZZ": "2026-11-25T10:00:12.345000Z",
+    "XX": "2026-11-25T10:00:03.500000Z",
+    "YY": "2026-11-25T10:00:04.250000Z",
+}
+HQC = {"ZZ": 5.42, "XX": 5.87, "YY": 6.11}
+
+
+def cost(basis: str) -> dict[str, object]:
+    return {
+        "currencyCode": "USD",
+        "events": [{
+            "dimensionId": "hqc", "dimensionName": "HQC", "measureUnit": "hqc",
+            "amountBilled": HQC[basis], "amountConsumed": HQC[basis], "unitPrice": 0.0,
+        }],
+        "estimatedTotal": 0.0,
+    }  # fmt: skip
+
+
+def measured_basis(qasm: bytes, qubits: int = 2) -> str:
+    """The basis each qubit is measured in, from the OpenQASM 2 a job received: the gates
+    between the barrier and the measurements."""
+    _, _, tail = qasm.decode().partition("barrier")
+    gates = [line for line in tail.splitlines()[1:] if line and not line.startswith("measure")]
+    letters = []
+    for qubit in range(qubits):
+        names = [line.split()[0] for line in gates if line.endswith(f"q[{qubit}];")]
+        letters.append({(): "Z", ("h",): "X", ("sdg", "h"): "Y"}.get(tuple(names), "?"))
+    return "".join(letters)
+
+
+def basis_of(service: PlayedAzure, job_id: str) -> str:
+    return measured_basis(service.input_of(job_id)[0])
+
+
+def finish(service: PlayedAzure, job_ids: list[str]) -> None:
+    """Each job succeeds with the results of the circuit it was sent."""
+    for job_id in job_ids:
+        basis = basis_of(service, job_id)
+        service.succeed(job_id, PER_SHOT[basis], cost(basis), SECONDS[basis])
 
 
 @pytest.fixture
@@ -44,53 +96,108 @@ def service(monkeypatch: pytest.MonkeyPatch) -> Iterator[PlayedAzure]:
 
 def test_bell_state_on_quantinuum_h2_from_submit_to_result(service: PlayedAzure) -> None:
     executor = AzureExecutor(CREDENTIALS)
-    job_id = executor.submit(BELL)
-    assert job_id == job_id_for(BELL)
+    provider_job_id = executor.submit(BELL)
+    ids = provider_job_id.split(",")
+    assert ids == JOB_IDS and len(set(ids)) == CIRCUITS == 3
+    assert ids[0] == job_id_for(BELL)  # the first circuit keeps the workload's own job id
+    assert sorted(service.jobs) == sorted(ids)
 
-    states = [executor.poll(job_id)]
-    service.advance(job_id, "Executing")
-    states.append(executor.poll(job_id))
-    service.succeed(job_id, PER_SHOT, COST)
-    states.append(executor.poll(job_id))
-    assert states == ["queued", "running", "done"]
+    states = [executor.poll(provider_job_id)]
+    service.advance(ids[0], "Executing")
+    states.append(executor.poll(provider_job_id))  # the other two still wait
+    for job_id in ids[1:]:
+        service.advance(job_id, "Executing")
+    states.append(executor.poll(provider_job_id))
+    finish(service, ids[:2])
+    states.append(executor.poll(provider_job_id))  # the last one still runs
+    finish(service, ids[2:])
+    states.append(executor.poll(provider_job_id))
+    assert states == ["queued", "queued", "running", "running", "done"]
 
-    created = service.jobs[job_id]
-    assert (created["target"], created["inputParams"]) == ("quantinuum.qpu.h2-1", {"shots": 100})
-    qasm, content_type = service.blobs[created["inputDataUri"].split(".net/", 1)[1]]
-    assert content_type == "application/qasm"
-    assert qasm.startswith(b"OPENQASM 2.0;") and b"cx q[0],q[1];" in qasm
+    bases = []
+    for job_id in ids:
+        created = service.jobs[job_id]
+        assert (created["target"], created["inputParams"]) == ("quantinuum.qpu.h2-1",
+                                                               {"shots": 100})  # fmt: skip
+        qasm, content_type = service.input_of(job_id)
+        assert content_type == "application/qasm"
+        assert qasm.startswith(b"OPENQASM 2.0;") and b"cx q[0],q[1];" in qasm
+        bases.append(measured_basis(qasm))
+    assert bases[0] == "ZZ" and sorted(bases[1:]) == ["XX", "YY"]
 
-    result = executor.result(BELL, job_id)
+    result = executor.result(BELL, provider_job_id)
     assert result.status == "completed", result.error
-    assert result.counts == {"0x0": 48, "0x3": 50, "0x1": 1, "0x2": 1}
-    assert (result.execution_time_ms, result.timing_source) == (12345.0, "provider")
-    assert result.provider_job_id == job_id
-    assert result.fidelity is not None and 0.97 < result.fidelity < 0.99
-    assert result.executed_qasm3 is not None and "cx q[0], q[1];" in result.executed_qasm3
+    assert result.provider_job_id == provider_job_id
+    assert len(result.circuits) == CIRCUITS
+    for circuit, job_id, basis in zip(result.circuits, ids, bases, strict=True):
+        assert circuit.meta.get("bases", "ZZ") == basis  # circuit i ran as job i
+        assert circuit.shots == 100
+        assert circuit.counts == COUNTS[basis]
+        # The executed circuit is what the job's input blob holds, read back.
+        sent = service.input_of(job_id)[0].decode()
+        assert circuit.executed_qasm3 == qasm3.dumps(qasm2.loads(sent))
+        assert "cx q[0], q[1];" in circuit.executed_qasm3
+    assert result.metrics["population"] == pytest.approx(POPULATION)
+    assert result.metrics["coherence"] == pytest.approx(COHERENCE)
+    assert result.fidelity == pytest.approx((POPULATION + COHERENCE) / 2)
+    assert 0.97 < result.metrics["hellinger_fidelity"] < 0.99
+    assert (result.metrics["circuits"], result.metrics["total_shots"]) == (CIRCUITS, 300)
+    # Each job's execution window is device time: they add up.
+    assert result.execution_time_ms == pytest.approx(1000 * sum(SECONDS.values()))
+    assert result.timing_source == "provider"
     evidence = result.calibration
-    assert evidence["cost_estimate"] == COST
+    assert "cost_estimate" not in evidence and "job_id" not in evidence
+    assert evidence["jobs"] == [
+        {"job_id": job_id, "job_status": "Succeeded",
+         "begin_execution_time": "2026-11-25T10:00:00.000000Z",
+         "end_execution_time": ENDED[basis], "cost_estimate": cost(basis)}
+        for job_id, basis in zip(ids, bases, strict=True)
+    ]  # fmt: skip
     assert evidence["target"] == "quantinuum.qpu.h2-1"
     assert (evidence["availability"], evidence["average_queue_time_s"]) == ("Available", 5400)
     assert parse_time(evidence["timestamp"]) is not None and evidence["timestamp"].endswith("Z")
 
 
-def test_a_failed_job_is_a_failed_row_with_the_service_error(service: PlayedAzure) -> None:
+@pytest.mark.parametrize("how", ["failed", "cancelled"])
+def test_a_failed_job_is_a_failed_row_with_the_service_error(
+    service: PlayedAzure, how: str
+) -> None:
     executor = AzureExecutor(CREDENTIALS)
-    job_id = executor.submit(BELL)
-    service.fail_job(job_id, "QuantinuumError", "Circuit exceeds the HQC limit of the account")
-    assert executor.poll(job_id) == "failed"
-    result = executor.result(BELL, job_id)
+    provider_job_id = executor.submit(BELL)
+    ids = provider_job_id.split(",")
+    finish(service, ids[:1])
+    if how == "failed":
+        message = "Circuit exceeds the HQC limit of the account"
+        service.fail_job(ids[1], "QuantinuumError", message)
+        error = f"Azure Quantum job {ids[1]} Failed: QuantinuumError: {message}"
+    else:
+        service.advance(ids[1], "Cancelled")
+        error = f"Azure Quantum job {ids[1]} ended Cancelled"
+    assert executor.poll(provider_job_id) == "queued"  # the workload waits for every job
+    finish(service, ids[2:])
+    assert executor.poll(provider_job_id) == "failed"
+
+    result = executor.result(BELL, provider_job_id)
     assert result.status == "failed"
-    assert "Circuit exceeds the HQC limit of the account" in str(result.error)
-    assert result.provider_job_id == job_id
+    assert result.error == error
+    assert result.provider_job_id == provider_job_id
+    assert result.circuits == [] and result.fidelity is None
+    # Every job is in the evidence, the billed ones with their cost.
+    jobs_evidence = result.calibration["jobs"]
+    assert [j["job_id"] for j in jobs_evidence] == ids
+    failed = "Failed" if how == "failed" else "Cancelled"
+    assert [j["job_status"] for j in jobs_evidence] == ["Succeeded", failed, "Succeeded"]
+    assert jobs_evidence[0]["cost_estimate"] == cost(basis_of(service, ids[0]))
+    assert jobs_evidence[2]["cost_estimate"] == cost(basis_of(service, ids[2]))
 
 
-def test_a_redelivered_submit_creates_exactly_one_job(service: PlayedAzure) -> None:
+def test_a_redelivered_submit_creates_no_second_job(service: PlayedAzure) -> None:
     first = AzureExecutor(CREDENTIALS).submit(BELL)
     again = AzureExecutor(CREDENTIALS).submit(BELL)  # another worker, same task
-    assert first == again
-    assert service.count("PUT", JOB_ROUTE) == 1
-    assert list(service.jobs) == [first]
+    assert first == again == ",".join(JOB_IDS)
+    assert service.count("PUT", JOB_ROUTE) == CIRCUITS
+    assert service.count("PUT", "blob") == CIRCUITS
+    assert sorted(service.jobs) == sorted(JOB_IDS)
 
 
 def test_a_submit_that_died_after_uploading_is_completed_by_the_retry(
@@ -103,19 +210,50 @@ def test_a_submit_that_died_after_uploading_is_completed_by_the_retry(
     assert not service.jobs and service.count("PUT", "blob") == 1
 
     service.faults.clear()
-    job_id = AzureExecutor(CREDENTIALS).submit(BELL)
-    assert list(service.jobs) == [job_id]
-    assert service.count("PUT", "blob") == 2  # the first input blob is left, not overwritten
+    provider_job_id = AzureExecutor(CREDENTIALS).submit(BELL)
+    assert provider_job_id == ",".join(JOB_IDS)
+    assert sorted(service.jobs) == sorted(JOB_IDS)
+    # The first input blob is left, not overwritten: one fresh upload per job created.
+    assert service.count("PUT", "blob") == 1 + CIRCUITS
 
 
-def test_cancel_stops_a_waiting_job_and_leaves_a_finished_one(service: PlayedAzure) -> None:
+def test_a_submit_that_died_part_way_creates_only_the_missing_jobs(
+    service: PlayedAzure,
+) -> None:
+    service.break_next("PUT", JOB_ROUTE, 503, "Service Unavailable", after=1)
+    with pytest.raises(ProviderError, match="HTTP 503") as raised:
+        AzureExecutor(CREDENTIALS).submit(BELL)
+    assert raised.value.retryable
+    assert list(service.jobs) == JOB_IDS[:1]
+    created = dict(service.jobs[JOB_IDS[0]])
+    puts, uploads = service.count("PUT", JOB_ROUTE), service.count("PUT", "blob")
+
+    service.faults.clear()
+    provider_job_id = AzureExecutor(CREDENTIALS).submit(BELL)
+    assert provider_job_id == ",".join(JOB_IDS)
+    assert sorted(service.jobs) == sorted(JOB_IDS)
+    assert service.jobs[JOB_IDS[0]] == created  # found, not created again
+    assert service.count("PUT", JOB_ROUTE) - puts == CIRCUITS - 1
+    assert service.count("PUT", "blob") - uploads == CIRCUITS - 1
+    # Each job runs its own circuit: the retry did not shift them.
+    bases = [basis_of(service, job_id) for job_id in JOB_IDS]
+    assert bases[0] == "ZZ" and sorted(bases[1:]) == ["XX", "YY"]
+
+
+def test_cancel_stops_the_unfinished_jobs_and_leaves_a_finished_one(
+    service: PlayedAzure,
+) -> None:
     executor = AzureExecutor(CREDENTIALS)
-    job_id = executor.submit(BELL)
-    executor.cancel(job_id)
-    assert executor.poll(job_id) == "failed"
-    assert service.count("POST", JOB_ROUTE + ":cancel") == 1
-    executor.cancel(job_id)
-    assert service.count("POST", JOB_ROUTE + ":cancel") == 1
+    provider_job_id = executor.submit(BELL)
+    ids = provider_job_id.split(",")
+    finish(service, ids[:1])
+    service.advance(ids[1], "Executing")
+    executor.cancel(provider_job_id)
+    assert service.count("POST", JOB_ROUTE + ":cancel") == CIRCUITS - 1
+    assert [service.jobs[j]["status"] for j in ids] == ["Succeeded", "Cancelled", "Cancelled"]
+    assert executor.poll(provider_job_id) == "failed"
+    executor.cancel(provider_job_id)
+    assert service.count("POST", JOB_ROUTE + ":cancel") == CIRCUITS - 1
 
 
 def test_status_reports_availability_and_queue_time(service: PlayedAzure) -> None:
@@ -182,14 +320,19 @@ def test_the_task_completes_a_run_on_the_played_service(
 ) -> None:
     run_id = submitted_run(runtime)
     job = runtime.store.get_job(run_id, "bell_state")
-    assert job is not None and job.provider_job_id in service.jobs
-    service.succeed(str(job.provider_job_id), PER_SHOT, COST)
+    assert job is not None and job.provider_job_id is not None
+    ids = job.provider_job_id.split(",")
+    assert len(ids) == CIRCUITS and sorted(ids) == sorted(service.jobs)
+    finish(service, ids)
     assert advance_until_settled(runtime, run_id) == ("completed", 0)
     assert jobs.finalize(runtime, run_id) == "completed"
     report = runtime.store.get_report(run_id)
     assert report is not None and report["execution_mode"] == "hardware"
     row = report["workloads"][0]
-    assert (row["execution_time_ms"], row["timing_source"]) == (12345.0, "provider")
+    assert row["execution_time_ms"] == pytest.approx(1000 * sum(SECONDS.values()))
+    assert row["timing_source"] == "provider"
+    assert (row["metrics"]["circuits"], row["metrics"]["total_shots"]) == (CIRCUITS, 300)
+    assert row["fidelity"] == pytest.approx((POPULATION + COHERENCE) / 2)
 
 
 @pytest.mark.parametrize("status", [503, None], ids=["http-503", "connection-error"])
@@ -209,7 +352,8 @@ def test_a_client_error_fails_the_workload_at_once(runtime: Runtime, service: Pl
     run_id = submitted_run(runtime)
     service.break_next("GET", JOB_ROUTE, 403, "The workspace access key was revoked")
     assert advance_until_settled(runtime, run_id) == ("failed", 0)
-    assert service.count("GET", JOB_ROUTE) == 3  # submit's look-up, first poll, this one
+    # submit's look-up of every job, the first poll's of every job, then this failing one
+    assert service.count("GET", JOB_ROUTE) == 2 * CIRCUITS + 1
     error = str(runtime.store.results(run_id)["bell_state"].error)
     assert "HTTP 403" in error and "The workspace access key was revoked" in error
 

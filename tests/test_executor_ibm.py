@@ -43,16 +43,16 @@ def played() -> Iterator[PlayedIBM]:
 @pytest.mark.parametrize(
     ("backend_id", "fake", "workload_ids"),
     [
-        ("ibm_brisbane", FakeBrisbane(), ("bell_state", "ghz_5q")),
-        ("ibm_torino", FakeTorino(), ("ghz_5q",)),
+        ("ibm_brisbane", FakeBrisbane(), ("bell_state", "chsh")),
+        ("ibm_torino", FakeTorino(), ("bell_state",)),
     ],
     ids=["eagle", "heron"],
 )
 def test_local_mode_runs_workloads_on_fake_backends(
     backend_id: str, fake: FakeBackendV2, workload_ids: tuple[str, ...]
 ) -> None:
-    """Local mode simulates the whole device's noise model, a few seconds per job on Eagle
-    and several times that on Heron, hence one workload there."""
+    """Local mode simulates the whole device's noise model, seconds per circuit on Eagle
+    and several times that on Heron, hence small workloads (3 and 4 circuits) only."""
     executor = IBMExecutor({}, backends={CATALOGUE.backends[backend_id].device: fake}.__getitem__)
     for workload_id in workload_ids:
         job = JobSpec.of(workload_id, backend_id, SHOTS, 11, run_id=f"local-{backend_id}")
@@ -60,7 +60,7 @@ def test_local_mode_runs_workloads_on_fake_backends(
         assert executor.submit(job) == job_id
         assert executor.poll(job_id) == "done"
         result = executor.result(job, job_id)
-        assert sum(result.counts.values()) == SHOTS
+        assert sum(result.circuits[0].counts.values()) == SHOTS
         assert result.fidelity is not None and result.fidelity > 0.5
         assert result.timing_source == "wall_clock"
         assert result.execution_time_ms is not None and result.execution_time_ms > 0
@@ -88,11 +88,12 @@ def test_played_service_job_reports_the_provider_spans(played: PlayedIBM) -> Non
     assert result.timing_source == "provider"
     assert result.execution_time_ms == pytest.approx(SPAN_SECONDS * 1000)
     assert result.provider_job_id == job_id
-    assert sum(result.counts.values()) == SHOTS
-    assert result.fidelity is not None and result.fidelity > 0.8
+    assert all(sum(c.counts.values()) == SHOTS for c in result.circuits)
+    assert result.fidelity == 1.0  # the played device samples noiselessly
     assert sent.program == EXECUTOR
-    received = sent.circuit()
-    assert result.executed_qasm3 == qasm3.dumps(received)
+    received = sent.circuits()
+    assert len(received) == result.metrics["circuits"] == 17  # one job, all the circuits
+    assert [c.executed_qasm3 for c in result.circuits] == [qasm3.dumps(c) for c in received]
     assert result.calibration["timestamp"] == SNAPSHOT_TIME
     assert sorted(result.calibration["gates"]) == ["ecr", "rz", "sx"]
     canonicalize(result.to_dict())
@@ -103,17 +104,19 @@ def test_job_of_the_legacy_sampler_program_is_still_collected(played: PlayedIBM)
     polled, and read with its pubs and execution spans."""
     executor = IBMExecutor(CREDENTIALS)
     job = JobSpec.of("ghz_5q", "ibm_brisbane", SHOTS, 5, run_id="legacy-run")
-    circuit = IBMExecutor._isa(job, FakeBrisbane())
-    legacy = played.legacy_job(circuit, SHOTS, [job.idempotency_key])
+    circuits = IBMExecutor._isa(job, FakeBrisbane())
+    legacy = played.legacy_job(circuits, SHOTS, [job.idempotency_key])
     assert executor.submit(job) == legacy.id
     assert played.created == 0
     legacy.status = "Completed"
     assert executor.poll(legacy.id) == "done"
     result = executor.result(job, legacy.id)
     assert (result.timing_source, result.execution_time_ms) == ("provider", SPAN_SECONDS * 1e3)
-    assert result.executed_qasm3 == qasm3.dumps(legacy.circuit())
-    assert sum(result.counts.values()) == SHOTS
-    assert result.fidelity is not None and result.fidelity > 0.8
+    assert [c.executed_qasm3 for c in result.circuits] == [
+        qasm3.dumps(c) for c in legacy.circuits()
+    ]
+    assert sum(result.circuits[0].counts.values()) == SHOTS
+    assert result.fidelity == 1.0
 
 
 def _deprecations(caught: list[warnings.WarningMessage]) -> list[str]:
@@ -139,13 +142,13 @@ def test_constructing_and_running_raises_no_deprecation_warning(played: PlayedIB
         job = JobSpec.of("bell_state", "ibm_brisbane", SHOTS, 3, run_id="warning-local")
         local_id = local.submit(job)
         assert local.poll(local_id) == "done"
-        assert sum(local.result(job, local_id).counts.values()) == SHOTS
+        assert sum(local.result(job, local_id).circuits[0].counts.values()) == SHOTS
         remote = IBMExecutor(CREDENTIALS)
         job = JobSpec.of("bell_state", "ibm_brisbane", SHOTS, 3, run_id="warning-remote")
         remote_id = remote.submit(job)
         played.jobs[remote_id].status = "Completed"
         assert remote.poll(remote_id) == "done"
-        assert sum(remote.result(job, remote_id).counts.values()) == SHOTS
+        assert sum(remote.result(job, remote_id).circuits[0].counts.values()) == SHOTS
     assert _deprecations(caught) == []
 
 

@@ -81,7 +81,7 @@ def test_each_task_lands_only_in_its_queue(pipeline: Pipeline) -> None:
 def test_sigkill_of_a_busy_worker_loses_nothing(pipeline: Pipeline) -> None:
     first = pipeline.start_worker(["simulator", "finalize"])
     submission = pipeline.submit("ibm_brisbane", workloads=["ghz_100q", "bell_state"],
-                                 shots=100_000, seed=5)  # fmt: skip
+                                 shots=20_000, seed=5)  # fmt: skip
     store = pipeline.runtime.store
     run_id = submission.run.id
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from pipeline import wait_for
-from toy_plugin import analyse_spread
+from toy_plugin import analyse_spread, spread
 
 from bench_api.app import create_app
 from bench_common.catalogue import CATALOGUE, BackendSpec, Catalogue, WorkloadSpec
@@ -29,7 +29,7 @@ TOY_PROVIDER = ProviderSpec(
     credentials=(("TOYQ_TOKEN",),), env_prefixes=("TOYQ_",),
 )  # fmt: skip
 TOY_BACKEND = BackendSpec("toy_device", "toyq", 3, "A toy device", "ideal", device="toy-1")
-TOY_TYPE = WorkloadType("TOY_SPREAD", "toy_plugin:plus_state", analyse_spread,
+TOY_TYPE = WorkloadType("TOY_SPREAD", "toy_plugin:plus_state", spread, analyse_spread,
                         circuits=lambda spec: 2)  # fmt: skip
 TOY_WORKLOAD = WorkloadSpec("toy_spread_3q", "TOY_SPREAD", "Uniform superposition (3 qubits)", 3)
 KEY = {"X-API-Key": "k"}
@@ -83,7 +83,7 @@ def test_the_api_lists_and_accepts_them(
         "status": None, "queue": "toyq", "description": "A toy device",
     }  # fmt: skip
     listed = client.get("/api/v2/bench/workloads", headers=KEY).json["workloads"]
-    assert listed[-1] == TOY_WORKLOAD.to_json()
+    assert listed[-1] == catalogue.entry(TOY_WORKLOAD) and listed[-1]["circuits"] == 2
     request = {"backend_id": "toy_device", "workloads": ["toy_spread_3q"]}
     answer = client.post("/api/v2/bench/run", headers=KEY, json=request)
     assert answer.status_code == 202, answer.json
@@ -131,6 +131,8 @@ def test_a_run_on_it_ends_in_a_verified_report(tmp_path: Path, catalogue: Catalo
     assert toy["metrics"] == {"outcomes_seen": 1, "circuits": 2, "total_shots": 128}
     sim = rows["simulator"]
     assert sim["fidelity"] == 1.0 and sim["metrics"]["total_shots"] == 8000
+    z_basis, x_basis = runtime.store.results(simulated.id)["toy_spread_3q"].circuits
+    assert len(z_basis.counts) == 8 and x_basis.counts == {"0x0": 4000}  # |+⟩ read in X
     assert sorted(runtime.executors) == ["simulator", "toyq"]
 
 

@@ -76,7 +76,7 @@ def test_a_killed_workers_workload_runs_again_within_a_minute(defaults: Pipeline
     pipeline.start_worker(["finalize"], beat=True)
     first = pipeline.start_worker(["simulator"])
     workloads = ["ghz_100q", "bell_state"]
-    run_id = pipeline.submit("ibm_brisbane", workloads=workloads, shots=100_000, seed=5).run.id
+    run_id = pipeline.submit("ibm_brisbane", workloads=workloads, shots=20_000, seed=5).run.id
     store = pipeline.runtime.store
 
     def executing() -> bool:

@@ -28,18 +28,20 @@ from bench_common.catalogue import CATALOGUE, WorkloadSpec
 from bench_workers import aer_runner, stim_sampler, workloads
 from bench_workers.devices import device_model
 from bench_workers.noise import GateStep, MeasureStep, schedule
-from bench_workers.simulator import pass_manager
+from bench_workers.simulator import pass_manager, plan_of
 
 SHOTS = 200_000
 DELTA = 1e-3
 DEVICES = ("ibm_brisbane", "ibm_torino", "ionq_aria")
-CIRCUITS = {
-    "bell": CATALOGUE.workloads["bell_state"],
-    "ghz_5": CATALOGUE.workloads["ghz_5q"],
-    "mirror_6": WorkloadSpec(
+CIRCUITS = {  # a workload and which of its circuits
+    "bell": (CATALOGUE.workloads["bell_state"], 0),
+    "bell_yy": (CATALOGUE.workloads["bell_state"], 2),
+    "ghz_5": (CATALOGUE.workloads["ghz_5q"], 0),
+    "ghz_5_xy": (CATALOGUE.workloads["ghz_5q"], 7),
+    "mirror_6": (WorkloadSpec(
         "mirror_6q", "DEPTH_STRESS", "6-qubit mirror circuit", 6, {"layers": 4, "circuit_seed": 7}
-    ),
-}
+    ), 0),
+}  # fmt: skip
 
 
 def tv_bound(outcomes: int, shots: int, delta: float) -> float:
@@ -55,15 +57,15 @@ def total_variation(first: dict[str, int], second: dict[str, int], shots: int) -
 @pytest.mark.parametrize("backend_id", DEVICES)
 @pytest.mark.parametrize("circuit", sorted(CIRCUITS))
 def test_stim_agrees_with_aer_density_matrix(backend_id: str, circuit: str) -> None:
-    spec = CIRCUITS[circuit]
-    noise_model = CATALOGUE.backends[backend_id].noise_model
-    model = device_model(noise_model)
-    executed = pass_manager(noise_model, 5).run(workloads.build(spec, CATALOGUE.type_of(spec)))
-    steps = schedule(executed, model)
-    program = stim_sampler.compile_program(steps, model, executed.num_clbits)
-    from_stim = stim_sampler.sample_counts(program, SHOTS, seed=1)
+    spec, index = CIRCUITS[circuit]
+    backend = CATALOGUE.backends[backend_id]
+    model = device_model(backend.noise_model)
+    chosen = workloads.build(spec, CATALOGUE.type_of(spec), np.random.default_rng(0))[index]
+    plan = plan_of(backend, chosen)
+    assert plan.stim is not None
+    from_stim = stim_sampler.sample_counts(plan.stim, SHOTS, seed=1)
     from_aer = aer_runner.run_counts(
-        steps, model, executed.num_clbits, SHOTS, seed=2, method="density_matrix"
+        plan.steps, model, plan.executed.num_clbits, SHOTS, seed=2, method="density_matrix"
     )
     distance = total_variation(from_stim, from_aer, SHOTS)
     assert distance <= tv_bound(2**spec.qubits, SHOTS, DELTA), (distance, from_stim["0x0"])
@@ -123,7 +125,7 @@ def test_non_clifford_circuits_go_to_aer() -> None:
     logical.measure_all()
     noise_model = CATALOGUE.backends["ionq_aria"].noise_model
     model = device_model(noise_model)
-    executed = pass_manager(noise_model, 3).run(logical)
+    executed = pass_manager(noise_model).run(logical)
     steps = schedule(executed, model)
     with pytest.raises(stim_sampler.NotCliffordError):
         stim_sampler.compile_program(steps, model, executed.num_clbits)

@@ -3,7 +3,7 @@ module, a circuit builder and an analysis, named by records in ``test_records.py
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -11,26 +11,31 @@ from qiskit import QuantumCircuit
 
 from bench_common.catalogue import BackendSpec, WorkloadSpec
 from bench_common.documents import Calibration
-from bench_common.metrics import Analysis, Counts
+from bench_common.metrics import Analysis, CircuitMeta, Counts, Measured, Statistics
 from bench_common.results import WorkloadResult
 from bench_workers.executors import BackendStatus, JobSpec, JobState
-from bench_workers.hardware import hardware_result, logical_circuit
+from bench_workers.hardware import hardware_result, logical_circuits
+from bench_workers.workloads import BasisGate, LogicalCircuit
 
 
-def plus_state(spec: WorkloadSpec) -> QuantumCircuit:
-    """H on every qubit, all measured: every outcome equally likely."""
+def plus_state(spec: WorkloadSpec, rng: np.random.Generator) -> list[LogicalCircuit]:
+    """H on every qubit, measured in Z and then in X (the X-basis circuit always reads 0ⁿ)."""
     circuit = QuantumCircuit(spec.qubits, name=spec.id)
     circuit.h(range(spec.qubits))
-    circuit.measure_all()
-    return circuit
+    x_basis = tuple(BasisGate("h", q) for q in range(spec.qubits))
+    return [LogicalCircuit("z", circuit), LogicalCircuit("x", circuit, x_basis)]
+
+
+def spread(meta: CircuitMeta, counts: Counts, qubits: int) -> Statistics:
+    return {"outcomes": len(counts)}
 
 
 def analyse_spread(
-    counts: Counts, qubits: int, params: Mapping[str, Any], rng: np.random.Generator
+    measured: Sequence[Measured], qubits: int, params: Mapping[str, Any], rng: np.random.Generator
 ) -> Analysis:
-    """The share of the 2ⁿ outcomes seen at least once."""
-    seen = len(counts) / 2**qubits
-    return Analysis(seen, [seen, seen], {"outcomes_seen": len(counts)})
+    """The share of the 2ⁿ outcomes the first circuit saw at least once."""
+    seen = int(measured[0].statistics["outcomes"])  # type: ignore[arg-type]
+    return Analysis(seen / 2**qubits, [seen / 2**qubits] * 2, {"outcomes_seen": seen})
 
 
 class ToyExecutor:
@@ -46,9 +51,10 @@ class ToyExecutor:
         return "done"
 
     def result(self, job: JobSpec, provider_job_id: str) -> WorkloadResult:
-        circuit = logical_circuit(job)
+        circuits = [c.logical() for c in logical_circuits(job)]
         return hardware_result(
-            job, {"0" * circuit.num_clbits: job.shots}, circuit, execution_time_ms=1.0,
+            job, [{"0" * c.num_clbits: job.shots} for c in circuits], circuits,
+            execution_time_ms=1.0,
             timing_source="provider", provider_job_id=provider_job_id,
             calibration=self.calibration(job.backend),
         )  # fmt: skip

@@ -154,7 +154,7 @@ export async function run(ctx) {
   if (downloadAnswer.status === "fulfilled") links.append(blobLink(downloadAnswer.value.text, `bench-report-${fmt.short(id)}.json`, "Signed report (JSON)"));
   if (bundleAnswer.status === "fulfilled") {
     links.append(blobLink(bundleAnswer.value.text, `bench-bundle-${fmt.short(id)}.json`, "Evidence bundle (JSON)"));
-    countsView(countsSection, report.workloads, bundleAnswer.value.data);
+    countsView(countsSection, report.workloads, bundleAnswer.value.data, id);
   } else {
     countsSection.replaceChildren(countsSection.firstChild, failure(bundleAnswer.reason));
   }
@@ -223,35 +223,31 @@ function verificationResult(result) {
   ];
 }
 
-// Counts from the bundle's execution_result items: hex outcome -> count, top outcomes shown.
-function countsView(section, workloads, bundle) {
-  const counts = new Map();
+// Each circuit of each workload from the bundle's execution_result items: its statistics,
+// and its counts (hex outcome -> shots; carried in the bundle, or downloaded when too wide).
+function countsView(section, workloads, bundle, benchmarkId) {
+  const circuits = new Map();
   for (const item of bundle.items ?? []) {
-    if (item.type !== "execution_result") continue;
-    const raw = item.content?.counts;
-    const merged = {};
-    for (const part of Array.isArray(raw) ? raw : [raw ?? {}]) {
-      for (const [outcome, n] of Object.entries(part)) merged[outcome] = (merged[outcome] ?? 0) + n;
-    }
-    counts.set(item.content.workload_id, merged);
+    if (item.type === "execution_result") circuits.set(item.content.workload_id, item.content.circuits ?? []);
   }
-  const ids = workloads.map((w) => w.id).filter((w) => counts.has(w));
+  const ids = workloads.map((w) => w.id).filter((w) => circuits.get(w)?.length);
+  if (!ids.length) {
+    section.replaceChildren(section.firstChild, h("p", {}, "The bundle holds no counts."));
+    return;
+  }
   const holder = h("div");
-  const choice = select("workload", "Workload", ids.map((w) => [w, w]), ids[0]);
-  choice.querySelector("select").addEventListener("change", (event) => draw(event.target.value));
-  section.replaceChildren(section.firstChild, h("div", { class: "filters" }, choice), holder);
+  const workloadChoice = select("workload", "Workload", ids.map((w) => [w, w]), ids[0]);
+  const circuitHolder = h("div");
+  section.replaceChildren(section.firstChild, h("div", { class: "filters" }, workloadChoice, circuitHolder), holder);
   let chart = null;
-  const draw = (workloadId) => {
-    chart?.destroy();
-    holder.replaceChildren();
+  const drawCounts = (workloadId, circuit, counts) => {
     const qubits = workloads.find((w) => w.id === workloadId)?.qubits ?? 0;
-    const entries = Object.entries(counts.get(workloadId) ?? {}).sort((a, b) => b[1] - a[1]).slice(0, TOP_OUTCOMES);
-    const total = Object.values(counts.get(workloadId) ?? {}).reduce((a, b) => a + b, 0);
+    const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, TOP_OUTCOMES);
     const label = (hex) => (qubits && qubits <= 16 ? BigInt(hex).toString(2).padStart(qubits, "0") : hex);
     chart = mountChart(holder, {
       id: "counts-chart",
-      label: `Most frequent outcomes of ${workloadId}`,
-      caption: `The ${entries.length} most frequent of ${Object.keys(counts.get(workloadId) ?? {}).length} distinct outcomes, ${total} shots in all.`,
+      label: `Most frequent outcomes of ${workloadId}, circuit ${circuit.name}`,
+      caption: `The ${entries.length} most frequent of ${Object.keys(counts).length} distinct outcomes of circuit ${circuit.name}, ${circuit.shots} shots.`,
       columns: ["Outcome", "#Count"],
       rows: entries.map(([o, n]) => [label(o), n]),
       config: {
@@ -264,8 +260,39 @@ function countsView(section, workloads, bundle) {
       },
     });
   };
-  if (ids.length) draw(ids[0]);
-  else holder.append(h("p", {}, "The bundle holds no counts."));
+  const draw = (workloadId, name) => {
+    chart?.destroy();
+    chart = null;
+    holder.replaceChildren();
+    const circuit = circuits.get(workloadId).find((c) => c.name === name);
+    const stats = Object.entries(circuit.statistics ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : v]);
+    holder.append(table({ caption: `Statistics of circuit ${circuit.name} (what the figures are computed from); counts ${circuit.counts_sha256}`, columns: ["Statistic", "Value"], rows: [...Object.entries(circuit.meta ?? {}), ...stats] }));
+    if (circuit.counts) {
+      drawCounts(workloadId, circuit, circuit.counts);
+      return;
+    }
+    const load = h("button", { type: "button" }, "Download the full counts");
+    load.addEventListener("click", async () => {
+      load.disabled = true;
+      try {
+        const path = `/bench/jobs/${encodeURIComponent(benchmarkId)}/counts/${encodeURIComponent(workloadId)}/${encodeURIComponent(circuit.name)}`;
+        drawCounts(workloadId, circuit, (await get(path)).counts);
+        load.remove();
+      } catch (error) {
+        holder.append(failure(error));
+      }
+    });
+    holder.append(h("p", {}, "These counts are too wide to travel in the bundle, which keeps their hash. "), load);
+  };
+  const chooseWorkload = (workloadId) => {
+    const names = circuits.get(workloadId).map((c) => c.name);
+    const circuitChoice = select("circuit", "Circuit", names.map((n) => [n, n]), names[0]);
+    circuitChoice.querySelector("select").addEventListener("change", (event) => draw(workloadId, event.target.value));
+    circuitHolder.replaceChildren(circuitChoice);
+    draw(workloadId, names[0]);
+  };
+  workloadChoice.querySelector("select").addEventListener("change", (event) => chooseWorkload(event.target.value));
+  chooseWorkload(ids[0]);
 }
 
 // ---- backends compared ----------------------------------------------------------------------

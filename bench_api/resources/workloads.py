@@ -26,5 +26,5 @@ class Workloads(MethodView):
     @blp.response(200, WorkloadListSchema)
     def get(self) -> WorkloadList:
         """List the workloads a run can include."""
-        workloads = platform.current().runtime.catalogue.workloads
-        return {"workloads": [spec.to_json() for spec in workloads.values()]}
+        catalogue = platform.current().runtime.catalogue
+        return {"workloads": [catalogue.entry(spec) for spec in catalogue.workloads.values()]}

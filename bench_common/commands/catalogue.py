@@ -12,9 +12,10 @@ from bench_common.placement import execution_mode
 @click.pass_context
 def workloads(ctx: click.Context) -> None:
     """List the workloads a run can include."""
-    rows = [(w.id, w.type, str(w.qubits), w.description)
-            for w in catalogue_of(ctx).workloads.values()]  # fmt: skip
-    click.echo(aligned(("workload", "type", "qubits", "description"), rows))
+    catalogue = catalogue_of(ctx)
+    rows = [(w.id, w.type, str(w.qubits), str(catalogue.type_of(w).circuits(w)), w.description)
+            for w in catalogue.workloads.values()]  # fmt: skip
+    click.echo(aligned(("workload", "type", "qubits", "circuits", "description"), rows))
 
 
 @click.command()

@@ -5,6 +5,11 @@ and reads the winner's value. A report, its bundle and the run's final status sh
 ``reports`` document (unique on ``run_id`` and on ``bundle_id``), because a standalone
 server has no multi-document transaction to write them together. The client is built on
 first use in each process, never at import: ``MongoClient`` is not fork-safe.
+
+A document holds at most 16 MiB, and the counts of a wide workload do not fit in one (17
+circuits of 100 000 distinct 100-qubit outcomes): counts that the bundle leaves out are
+stored one circuit per ``counts`` document, keyed by their hash (written before the result
+that names them, so a reader never misses one), and put back when the result is read.
 """
 
 from __future__ import annotations
@@ -37,7 +42,6 @@ from bench_common.store.base import (
 )
 from bench_common.store.codec import (
     decode,
-    decode_result,
     durations,
     encode,
     job_from_record,
@@ -72,6 +76,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("tenant_id", ASCENDING), ("created_at", DESCENDING), ("id", DESCENDING)]),
     ],
     "jobs": [IndexModel([("run_id", ASCENDING), ("workload_id", ASCENDING)], unique=True)],
+    "counts": [IndexModel([("run_id", ASCENDING)])],
     "leases": [IndexModel([("run_id", ASCENDING), ("workload_id", ASCENDING)], unique=True)],
     "reports": [
         IndexModel([("run_id", ASCENDING)], unique=True),
@@ -134,6 +139,7 @@ class MongoStore(Store):
         """The run goes last, so an interrupted delete can simply be repeated."""
         with self._db() as db:
             db.jobs.delete_many({"run_id": run_id})
+            db.counts.delete_many({"run_id": run_id})
             db.leases.delete_many({"run_id": run_id})
             db.reports.delete_one({"run_id": run_id})
             db.runs.delete_one({"id": run_id})
@@ -240,7 +246,12 @@ class MongoStore(Store):
     def get_job(self, run_id: str, workload_id: str) -> Job | None:
         with self._db() as db:
             found = db.jobs.find_one(_job_key(run_id, workload_id), HIDE_ID)
-        return None if found is None else job_from_record(found)
+            if found is None:
+                return None
+            result = found.pop("result", None)
+            job = job_from_record(found)
+            job.result = None if result is None else self._with_counts(db, run_id, result)
+        return job
 
     def record_submission(
         self, run_id: str, workload_id: str, provider_job_id: str, at: str
@@ -275,8 +286,16 @@ class MongoStore(Store):
         return int(stored["attempts"])
 
     def put_result(self, run_id: str, result: WorkloadResult, at: str) -> bool:
-        payload = encode(result.to_dict())
+        stored = result.to_dict()
         with self._db() as db:
+            for circuit in stored["circuits"]:
+                if not circuit["inline"]:
+                    with suppress(DuplicateKeyError):
+                        db.counts.insert_one({"_id": f"{run_id}/{circuit['counts_sha256']}",
+                                              "run_id": run_id,
+                                              "data": encode(circuit["counts"])})  # fmt: skip
+                    circuit["counts"] = None
+            payload = encode(stored)
             try:
                 db.jobs.update_one(
                     _job_key(run_id, result.id) | {"result": None},
@@ -293,8 +312,21 @@ class MongoStore(Store):
                 {"run_id": run_id, "result": {"$ne": None}}, {"workload_id": True, "result": True}
             ).sort("workload_id", ASCENDING)
             return {
-                document["workload_id"]: decode_result(document["result"]) for document in found
+                document["workload_id"]: self._with_counts(db, run_id, document["result"])
+                for document in found
             }
+
+    @staticmethod
+    def _with_counts(db: Database[Document], run_id: str, payload: bytes) -> WorkloadResult:
+        """A stored result with the counts kept apart put back in."""
+        stored = decode(payload)
+        for circuit in stored["circuits"]:
+            if circuit["counts"] is None:
+                found = db.counts.find_one({"_id": f"{run_id}/{circuit['counts_sha256']}"})
+                if found is None:
+                    raise StoreError(f"counts {circuit['counts_sha256']} are missing")
+                circuit["counts"] = decode(found["data"])
+        return WorkloadResult.from_dict(stored)
 
     def count_results(self, run_id: str) -> int:
         with self._db() as db:

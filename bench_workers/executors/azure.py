@@ -1,4 +1,5 @@
-"""Azure Quantum: one workload is one job in the workspace, keyed by a job id we choose.
+"""Azure Quantum: each circuit of a workload is one job in the workspace, keyed by a job id
+we choose.
 
 Azure Quantum lets the client pick the job id, so the id derives from the workload's
 idempotency key: a re-delivered submit looks that id up first and never creates a second job.
@@ -34,6 +35,7 @@ from qiskit.transpiler import generate_preset_pass_manager
 from bench_common.catalogue import BackendSpec
 from bench_common.documents import Calibration
 from bench_common.results import WorkloadResult
+from bench_common.seeds import TRANSPILE_SEED
 from bench_common.timeutil import format_time, now
 from bench_workers.executors.base import (
     FINISHED_STATES,
@@ -41,9 +43,11 @@ from bench_workers.executors.base import (
     JobSpec,
     JobState,
     ProviderError,
+    combined_state,
+    join_job_ids,
+    split_job_ids,
 )
-from bench_workers.hardware import hardware_result, logical_circuit
-from bench_workers.seeds import derive_seeds
+from bench_workers.hardware import device_circuits, hardware_result
 
 JOB_NAMESPACE = uuid.UUID("6f0b7c52-3a51-5d0e-9a57-2c1f3e4b8d90")
 """Namespace of the uuid5 job ids: fixed, so the same workload always maps to the same job."""
@@ -81,9 +85,10 @@ RETRYABLE_STATUS = frozenset({408, 429})
 """Client-side statuses that are worth retrying (timeout, throttling), besides every 5xx."""
 
 
-def job_id_for(job: JobSpec) -> str:
-    """The Azure job id of a workload: the same on every delivery of its task."""
-    return str(uuid.uuid5(JOB_NAMESPACE, job.idempotency_key))
+def job_id_for(job: JobSpec, circuit: int = 0) -> str:
+    """The Azure job id of one circuit of a workload: the same on every delivery of its
+    task (the first circuit's is the workload's own, as before workloads had several)."""
+    return str(uuid.uuid5(JOB_NAMESPACE, job.idempotency_key + (f":{circuit}" if circuit else "")))
 
 
 def service_message(exc: HttpResponseError) -> str:
@@ -168,61 +173,77 @@ class AzureExecutor:
         return AzureQuantumProvider(self.workspace)
 
     def submit(self, job: JobSpec) -> str:
-        job_id = job_id_for(job)
+        """One job per circuit (Azure targets take one circuit per job)."""
+        ids = []
         with provider_errors():
-            if self._existing(job_id) is not None:
-                return job_id
             backend = job.backend
             target = self._target(backend)
             if target is None:
                 raise ProviderError(f"{backend.device} is not a target of this Azure Quantum "
                                     "workspace", retryable=False)  # fmt: skip
             _, encode = self._format(backend)
-            target.submit(
-                encode(self._executed(job)),
-                name=f"{job.workload_id} ({job.run_id})",
-                shots=job.shots,
-                job_id=job_id,
-                # A fresh blob per attempt: an earlier attempt may have uploaded its input and
-                # then failed to create the job, and input blobs are never overwritten.
-                blob_name=f"inputData-{uuid.uuid4().hex}",
-                metadata={"run_id": job.run_id, "workload_id": job.workload_id},
-            )
-        return job_id
+            for index, executed in enumerate(self._executed(job)):
+                job_id = job_id_for(job, index)
+                ids.append(job_id)
+                if self._existing(job_id) is not None:
+                    continue
+                target.submit(
+                    encode(executed),
+                    name=f"{job.workload_id} ({job.run_id})",
+                    shots=job.shots,
+                    job_id=job_id,
+                    # A fresh blob per attempt: an earlier attempt may have uploaded its input
+                    # and then failed to create the job, and input blobs are never overwritten.
+                    blob_name=f"inputData-{uuid.uuid4().hex}",
+                    metadata={"run_id": job.run_id, "workload_id": job.workload_id},
+                )
+        return join_job_ids(ids)
 
     def poll(self, provider_job_id: str) -> JobState:
         with provider_errors():
-            status = plain(self.workspace.get_job(provider_job_id).details.status)
-        return JOB_STATES.get(status, "running")
+            return combined_state([
+                JOB_STATES.get(plain(self.workspace.get_job(job_id).details.status), "running")
+                for job_id in split_job_ids(provider_job_id)
+            ])  # fmt: skip
 
     def result(self, job: JobSpec, provider_job_id: str) -> WorkloadResult:
         from azure.quantum.qiskit.job import AzureQuantumJob  # noqa: PLC0415
 
+        counts, executed, milliseconds = [], [], []
         with provider_errors():
-            azure_job = self.workspace.get_job(provider_job_id)
-            details = azure_job.details
-            evidence = self.calibration(job.backend) | {
-                "job_id": provider_job_id,
-                "job_status": plain(details.status),
-                "begin_execution_time": rfc3339(details.begin_execution_time),
-                "end_execution_time": rfc3339(details.end_execution_time),
-                "cost_estimate": (
-                    details.cost_estimate.as_dict() if details.cost_estimate is not None else None
-                ),
-            }
-            if JOB_STATES.get(plain(details.status)) != "done":
-                return self._failed(job, provider_job_id, failure_text(details), evidence)
+            evidence = self.calibration(job.backend)
             backend = self._backend(job.backend)
-            counts = AzureQuantumJob(backend, azure_job).result().get_counts()
-            # The evidence is the circuit the target received, read back from the input blob.
-            executed = qasm2.loads(azure_job.download_data(details.input_data_uri).decode())
-        milliseconds = execution_ms(details)
+            ids = split_job_ids(provider_job_id)
+            azure_jobs = [self.workspace.get_job(job_id) for job_id in ids]
+            # Every job is in the evidence, a failed workload's too (its other jobs are billed).
+            evidence["jobs"] = [{
+                "job_id": job_id,
+                "job_status": plain(azure_job.details.status),
+                "begin_execution_time": rfc3339(azure_job.details.begin_execution_time),
+                "end_execution_time": rfc3339(azure_job.details.end_execution_time),
+                "cost_estimate": (azure_job.details.cost_estimate.as_dict()
+                                  if azure_job.details.cost_estimate is not None else None),
+            } for job_id, azure_job in zip(ids, azure_jobs, strict=True)]  # fmt: skip
+            for azure_job in azure_jobs:
+                if JOB_STATES.get(plain(azure_job.details.status)) != "done":
+                    return self._failed(job, provider_job_id, failure_text(azure_job.details),
+                                        evidence)  # fmt: skip
+            for azure_job in azure_jobs:
+                details = azure_job.details
+                found = AzureQuantumJob(backend, azure_job).result().get_counts()
+                counts.append({bits: int(count) for bits, count in found.items()})
+                # The evidence is the circuit the target received, read back from its blob.
+                executed.append(
+                    qasm2.loads(azure_job.download_data(details.input_data_uri).decode())
+                )
+                milliseconds.append(execution_ms(details))
+        provider = all(ms is not None for ms in milliseconds)
         return hardware_result(
             job,
-            {bits: int(count) for bits, count in counts.items()},
+            counts,
             executed,
-            execution_time_ms=milliseconds,
-            timing_source="provider" if milliseconds is not None else "wall_clock",
+            execution_time_ms=sum(ms or 0.0 for ms in milliseconds) if provider else None,
+            timing_source="provider" if provider else "wall_clock",
             provider_job_id=provider_job_id,
             calibration=evidence,
         )
@@ -245,9 +266,10 @@ class AzureExecutor:
         """Cancel a job still in the queue or running; a finished one is left as it is (the
         service refuses to cancel it)."""
         with provider_errors():
-            azure_job = self.workspace.get_job(provider_job_id)
-            if JOB_STATES.get(plain(azure_job.details.status)) not in FINISHED_STATES:
-                self.workspace.cancel_job(azure_job)
+            for job_id in split_job_ids(provider_job_id):
+                azure_job = self.workspace.get_job(job_id)
+                if JOB_STATES.get(plain(azure_job.details.status)) not in FINISHED_STATES:
+                    self.workspace.cancel_job(azure_job)
 
     def status(self, backend: BackendSpec) -> BackendStatus:
         with provider_errors():
@@ -291,13 +313,12 @@ class AzureExecutor:
             )
         return self._backends[backend.id]
 
-    def _executed(self, job: JobSpec) -> QuantumCircuit:
-        """The logical circuit transpiled to the target's gate set, seeded by the run."""
+    def _executed(self, job: JobSpec) -> list[QuantumCircuit]:
+        """The workload's circuits transpiled to the target's gate set."""
         backend = self._backend(job.backend)
-        seed = derive_seeds(job.seed, job.workload_id).transpile
         manager = generate_preset_pass_manager(TRANSPILE_LEVEL, backend=backend,
-                                               seed_transpiler=seed)  # fmt: skip
-        return manager.run(logical_circuit(job))
+                                               seed_transpiler=TRANSPILE_SEED)  # fmt: skip
+        return device_circuits(job, manager, backend.target)
 
     @staticmethod
     def _failed(

@@ -7,7 +7,7 @@ re-schedules itself until ``poll`` says the job is over.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -18,6 +18,25 @@ from bench_common.workload_types import WorkloadType
 
 JobState = Literal["queued", "running", "done", "failed"]
 FINISHED_STATES = ("done", "failed")
+JOB_ID_SEPARATOR = ","
+"""Joins the ids of a workload's jobs on providers that run one circuit per job."""
+
+
+def join_job_ids(ids: Sequence[str]) -> str:
+    return JOB_ID_SEPARATOR.join(ids)
+
+
+def split_job_ids(provider_job_id: str) -> list[str]:
+    return provider_job_id.split(JOB_ID_SEPARATOR)
+
+
+def combined_state(states: Sequence[JobState]) -> JobState:
+    """The state of a workload whose circuits ran as several jobs: the least advanced one
+    until all are finished, then ``done`` only if every one is."""
+    for waiting in ("queued", "running"):
+        if waiting in states:
+            return waiting
+    return "done" if all(state == "done" for state in states) else "failed"
 
 
 @dataclass(frozen=True)

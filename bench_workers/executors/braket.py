@@ -39,7 +39,15 @@ from bench_common.catalogue import BackendSpec
 from bench_common.documents import Calibration
 from bench_common.results import WorkloadResult
 from bench_workers.executors import braket_results
-from bench_workers.executors.base import BackendStatus, JobSpec, JobState, ProviderError
+from bench_workers.executors.base import (
+    BackendStatus,
+    JobSpec,
+    JobState,
+    ProviderError,
+    combined_state,
+    join_job_ids,
+    split_job_ids,
+)
 from bench_workers.hardware import hardware_result
 
 TASK_STATES: Mapping[str, JobState] = MappingProxyType({
@@ -106,9 +114,11 @@ def aws_errors() -> Iterator[None]:
         raise ProviderError(f"Braket unreachable: {type(exc).__name__}: {exc}") from exc
 
 
-def client_token(job: JobSpec) -> str:
-    """Braket's idempotency token (at most 64 characters) for one workload of one run."""
-    return hashlib.sha256(job.idempotency_key.encode()).hexdigest()
+def client_token(job: JobSpec, circuit: int = 0) -> str:
+    """Braket's idempotency token (at most 64 characters) for one circuit of one workload of
+    one run (the first circuit's is the workload's own, as before workloads had several)."""
+    key = job.idempotency_key + (f":{circuit}" if circuit else "")
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def region_of(arn: str) -> str:
@@ -140,7 +150,7 @@ class Outcome:
 class TaskRunner(Protocol):
     """Where tasks run: Braket in AWS, or a local simulator in this process."""
 
-    def create(self, job: JobSpec, device_arn: str, submitted: Circuit) -> str: ...
+    def create(self, job: JobSpec, device_arn: str, submitted: Circuit, token: str) -> str: ...
 
     def state(self, task_id: str) -> str: ...
 
@@ -182,12 +192,12 @@ class AwsTasks:
         prefix = (self._credentials.get("BENCH_BRAKET_S3_PREFIX") or DEFAULT_S3_PREFIX).strip("/")
         return bucket, f"{prefix}/{job.run_id}" if prefix else job.run_id
 
-    def create(self, job: JobSpec, device_arn: str, submitted: Circuit) -> str:
+    def create(self, job: JobSpec, device_arn: str, submitted: Circuit, token: str) -> str:
         bucket, prefix = self.destination(job)
         action: Program = submitted.to_ir(ir_type=IRType.OPENQASM)
         with aws_errors():
             arn: str = self.session(region_of(device_arn)).create_quantum_task(
-                clientToken=client_token(job),
+                clientToken=token,
                 deviceArn=device_arn,
                 outputS3Bucket=bucket,
                 outputS3KeyPrefix=prefix,
@@ -245,7 +255,7 @@ class LocalTasks:
         self._device = device
         self._tasks: dict[str, QuantumTask] = {}
 
-    def create(self, job: JobSpec, device_arn: str, submitted: Circuit) -> str:
+    def create(self, job: JobSpec, device_arn: str, submitted: Circuit, token: str) -> str:
         task = self._device.run(submitted, shots=job.shots)
         self._tasks[task.id] = task
         return str(task.id)
@@ -290,33 +300,51 @@ class BraketExecutor:
                 f"{spec.id} needs {spec.qubits} qubits; {backend.id} has {backend.qubits}",
                 retryable=False,
             )
-        return self.tasks.create(job, arn, braket_results.program(job))
+        return join_job_ids([
+            self.tasks.create(job, arn, submitted, client_token(job, index))
+            for index, submitted in enumerate(braket_results.programs(job))
+        ])  # fmt: skip
 
     def poll(self, provider_job_id: str) -> JobState:
-        status = self.tasks.state(provider_job_id)
-        if status not in TASK_STATES:
-            raise ProviderError(f"Unknown Braket task status {status!r}", retryable=False)
-        return TASK_STATES[status]
+        states = []
+        for task_id in split_job_ids(provider_job_id):
+            status = self.tasks.state(task_id)
+            if status not in TASK_STATES:
+                raise ProviderError(f"Unknown Braket task status {status!r}", retryable=False)
+            states.append(TASK_STATES[status])
+        return combined_state(states)
 
     def result(self, job: JobSpec, provider_job_id: str) -> WorkloadResult:
-        """The report row; a failed or cancelled task gives a failed row with Braket's reason."""
-        outcome = self.tasks.outcome(provider_job_id)
-        if outcome.result is None:
-            spec = job.workload
-            reason = outcome.failure_reason or "no reason given"
-            failed = WorkloadResult.failure(
-                spec.id, spec.type, spec.qubits, f"Braket task {outcome.status}: {reason}"
-            )
-            failed.provider_job_id = provider_job_id
-            return failed
-        submitted = braket_results.program(job)
-        execution_time_ms, source = braket_results.timing(outcome.result)
+        """The report row (one task per circuit); a failed or cancelled task gives a failed
+        row with Braket's reason."""
+        outcomes = [self.tasks.outcome(task_id) for task_id in split_job_ids(provider_job_id)]
+        for outcome in outcomes:
+            if outcome.result is None:
+                spec = job.workload
+                reason = outcome.failure_reason or "no reason given"
+                failed = WorkloadResult.failure(
+                    spec.id, spec.type, spec.qubits, f"Braket task {outcome.status}: {reason}"
+                )
+                failed.provider_job_id = provider_job_id
+                return failed
+        submitted = braket_results.programs(job)
+        timings = [braket_results.timing(o.result) for o in outcomes if o.result is not None]
+        provider = all(source == "provider" for _, source in timings)
         return hardware_result(
             job,
-            braket_results.qiskit_counts(submitted, outcome.result),
-            braket_results.executed_circuit(submitted),
-            execution_time_ms=execution_time_ms,
-            timing_source=source,
+            [
+                braket_results.qiskit_counts(p, o.result)
+                for p, o in zip(submitted, outcomes, strict=True)
+                if o.result is not None
+            ],
+            [braket_results.executed_circuit(p) for p in submitted],
+            # Device time adds up; queue-inclusive spans overlap, so the longest one stands.
+            execution_time_ms=(
+                sum(ms or 0.0 for ms, _ in timings)
+                if provider
+                else max((ms for ms, _ in timings if ms is not None), default=None)
+            ),
+            timing_source="provider" if provider else "wall_clock",
             provider_job_id=provider_job_id,
             calibration=self.calibration(job.backend),
         )
@@ -327,7 +355,8 @@ class BraketExecutor:
         return braket_results.calibration(getattr(device, "arn", device.name), device.properties)
 
     def cancel(self, provider_job_id: str) -> None:
-        self.tasks.cancel(provider_job_id)
+        for task_id in split_job_ids(provider_job_id):
+            self.tasks.cancel(task_id)
 
     def status(self, backend: BackendSpec) -> BackendStatus:
         if backend.retired:

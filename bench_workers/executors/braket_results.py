@@ -1,9 +1,10 @@
 """Braket programs and results in the report's terms; nothing here calls AWS.
 
-The program sent is ``to_braket`` of the logical circuit without a target, so Braket compiles
-it for the device (no verbatim boxes, qubit rewiring allowed). The report's executed circuit is
-that program read back into Qiskit with ``to_qiskit``: Braket does not return the
-device-native circuit for every device, so the executed QASM is the program as submitted.
+The programs sent are ``to_braket`` of the logical circuits (one task each) without a
+target, so Braket compiles them for the device (no verbatim boxes, qubit rewiring allowed).
+The report's executed circuits are those programs read back into Qiskit with ``to_qiskit``:
+Braket does not return the device-native circuit for every device, so the executed QASM is
+the program as submitted.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ from qiskit_braket_provider import to_braket, to_qiskit
 from bench_common.documents import TimingSource
 from bench_common.timeutil import format_time, parse_time
 from bench_workers.executors.base import JobSpec
-from bench_workers.hardware import logical_circuit
+from bench_workers.hardware import logical_circuits
 
 
-def program(job: JobSpec) -> Circuit:
-    """The Braket circuit of a workload; measured qubit ``k`` writes clbit ``k``."""
-    return to_braket(logical_circuit(job))
+def programs(job: JobSpec) -> list[Circuit]:
+    """The Braket circuits of a workload; measured qubit ``k`` writes clbit ``k``."""
+    return [to_braket(circuit.logical()) for circuit in logical_circuits(job)]
 
 
 def executed_circuit(submitted: Circuit) -> QuantumCircuit:

@@ -38,6 +38,7 @@ from qiskit_ibm_runtime.quantum_program import QuantumProgram
 from bench_common.catalogue import BackendSpec
 from bench_common.documents import Calibration, TimingSource
 from bench_common.results import WorkloadResult
+from bench_common.seeds import TRANSPILE_SEED
 from bench_common.timeutil import now
 from bench_workers.executors.base import (
     FINISHED_STATES,
@@ -48,8 +49,7 @@ from bench_workers.executors.base import (
 )
 from bench_workers.executors.ibm_calibration import gate_uses, snapshot
 from bench_workers.executors.ibm_errors import provider_errors
-from bench_workers.hardware import hardware_result, logical_circuit
-from bench_workers.seeds import derive_seeds
+from bench_workers.hardware import device_circuits, hardware_result
 
 CHANNEL = "ibm_quantum_platform"
 OPTIMIZATION_LEVEL = 1
@@ -77,7 +77,7 @@ BackendLookup = Callable[[str], Device]
 class _LocalJob:
     job: Any
     """A local-mode job (``LocalRuntimeJob`` of ``qiskit_ibm_runtime.fake_provider``)."""
-    executed: QuantumCircuit
+    executed: list[QuantumCircuit]
     wall_seconds: float
 
 
@@ -150,7 +150,7 @@ class IBMExecutor:
         isa = self._isa(job, backend)
         started = time.perf_counter()
         with provider_errors():
-            running = sampler.run([isa], shots=job.shots)
+            running = sampler.run(isa, shots=job.shots)
             if not local:
                 return str(running.job_id())
             running.result()
@@ -175,10 +175,10 @@ class IBMExecutor:
         executed = self._sent(provider_job_id, running)
         milliseconds, source = self._timing(provider_job_id, running, outcome)
         with provider_errors():
-            used = snapshot(backend, gate_uses(executed))
+            used = snapshot(backend, set().union(*map(gate_uses, executed)))
         return hardware_result(
             job,
-            outcome[0].join_data().get_counts(),
+            [outcome[index].join_data().get_counts() for index in range(len(executed))],
             executed,
             execution_time_ms=milliseconds,
             timing_source=source,
@@ -219,8 +219,8 @@ class IBMExecutor:
             found: RuntimeJobV2 = self.service.job(provider_job_id)
         return found
 
-    def _sent(self, provider_job_id: str, running: Any) -> QuantumCircuit:
-        """The ISA circuit the job ran, as the service recorded it in the job's inputs (the
+    def _sent(self, provider_job_id: str, running: Any) -> list[QuantumCircuit]:
+        """The ISA circuits the job ran, as the service recorded it in the job's inputs (the
         SDK decodes an executor job's into its quantum program; a legacy job's are pubs). A
         re-transpile could differ: level-1 layout follows calibration, which changes while a
         job waits in the queue."""
@@ -230,8 +230,7 @@ class IBMExecutor:
             inputs = running.inputs
             legacy = running.primitive_id == LEGACY_PROGRAM
         if legacy:
-            circuit: QuantumCircuit = inputs["pubs"][0][0]
-            return circuit
+            return [pub[0] for pub in inputs["pubs"]]
         program = inputs.get("quantum_program")
         if not isinstance(program, QuantumProgram):  # the SDK warned why it could not decode
             raise ProviderError(
@@ -239,19 +238,15 @@ class IBMExecutor:
                 f"{inputs.get('schema_version')}",
                 retryable=False,
             )
-        sent: QuantumCircuit = program.items[0].circuit
-        return sent
+        return [item.circuit for item in program.items]
 
     @staticmethod
-    def _isa(job: JobSpec, backend: Device) -> QuantumCircuit:
-        """The ISA circuit for the backend, with the transpile seed derived from the run's."""
+    def _isa(job: JobSpec, backend: Device) -> list[QuantumCircuit]:
+        """The ISA circuits for the backend (one transpilation per preparation)."""
         manager = generate_preset_pass_manager(
-            optimization_level=OPTIMIZATION_LEVEL,
-            backend=backend,
-            seed_transpiler=derive_seeds(job.seed, job.workload_id).transpile,
+            optimization_level=OPTIMIZATION_LEVEL, backend=backend, seed_transpiler=TRANSPILE_SEED
         )
-        executed: QuantumCircuit = manager.run(logical_circuit(job))
-        return executed
+        return device_circuits(job, manager, backend.target)
 
     def _timing(
         self, provider_job_id: str, running: Any, outcome: Any
