@@ -80,8 +80,13 @@ def test_a_killed_workers_workload_runs_again_within_a_minute(defaults: Pipeline
     store = pipeline.runtime.store
 
     def executing() -> bool:
+        """Leased, its attempt counted (the step after the lease), no result yet."""
         lease = store.leases(run_id).get("ghz_100q")
-        return lease is not None and not lease.guard and store.count_results(run_id) == 0
+        job = store.get_job(run_id, "ghz_100q")
+        counted = job is not None and job.attempts >= 1
+        return (
+            lease is not None and not lease.guard and counted and store.count_results(run_id) == 0
+        )
 
     wait_for(executing, 120, "ghz_100q to start executing", step=0.02)
     kill(first)
