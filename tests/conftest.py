@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import gc
-import os
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import mongomock
-import pymongo
 import pytest
 
 from bench_common.redis_server import RedisServer
-from bench_common.store import MongoStore, Store, open_store
+from bench_common.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = Path(__file__).resolve().parent / "vectors"
@@ -23,6 +18,7 @@ VECTORS = Path(__file__).resolve().parent / "vectors"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pipeline import Pipeline, make_pipeline  # noqa: E402 - needs the path above
+from store_cases import STORES, store_case  # noqa: E402 - needs the path above
 
 pytest_plugins = ("api_fixtures",)
 
@@ -33,27 +29,11 @@ def vectors() -> Path:
     return VECTORS
 
 
-MONGODB_URL = os.environ.get("BENCH_TEST_MONGODB_URL")
-STORES = ["sqlite", "mongomock", *(["mongodb"] if MONGODB_URL else [])]
-
-
 @pytest.fixture(params=STORES)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """An empty store of each kind: SQLite on a real file, MongoStore on mongomock, and on a
-    real MongoDB when ``BENCH_TEST_MONGODB_URL`` names one."""
-    if request.param == "sqlite":
-        opened = open_store(f"sqlite:///{tmp_path / 'store' / 'bench.sqlite3'}")
-        yield opened
-        opened.close()
-        return
-    name = f"qcos_bench_test_{uuid.uuid4().hex[:12]}"
-    client: Any = (
-        mongomock.MongoClient() if request.param == "mongomock"
-        else pymongo.MongoClient(MONGODB_URL, serverSelectionTimeoutMS=3000)
-    )  # fmt: skip
-    yield MongoStore(lambda: client, name)
-    client.drop_database(name)
-    client.close()
+    """An empty store of each kind (``store_cases.STORES``)."""
+    with store_case(request.param, tmp_path) as case:
+        yield case.store
 
 
 @pytest.fixture

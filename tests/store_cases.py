@@ -5,18 +5,63 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import bson
+import mongomock
 import numpy as np
+import pymongo
 from factories import QASM, circuit
 
 from bench_common.results import WorkloadResult
-from bench_common.store import Run, RunStatus
+from bench_common.store import MongoStore, Run, RunStatus, Store, open_store
 from bench_common.timeutil import format_time
+
+MONGODB_URL = os.environ.get("BENCH_TEST_MONGODB_URL")
+STORES = ["sqlite", "mongomock", *(["mongodb"] if MONGODB_URL else [])]
+"""SQLite on a real file, MongoStore on mongomock, and on a real MongoDB when
+``BENCH_TEST_MONGODB_URL`` names one."""
+
+
+@dataclass
+class Case:
+    """A store, and every record it holds at rest as raw bytes (files or BSON documents)."""
+
+    store: Store
+    records: Callable[[], list[bytes]]
+
+
+@contextmanager
+def store_case(kind: str, directory: Path) -> Iterator[Case]:
+    """An empty store of ``kind`` (one of ``STORES``), removed afterwards."""
+    if kind == "sqlite":
+        store = open_store(f"sqlite:///{directory / 'store' / 'bench.sqlite3'}")
+        files = directory / "store"
+        yield Case(store, lambda: [path.read_bytes() for path in sorted(files.iterdir())])
+        store.close()
+        return
+    name = f"qcos_bench_test_{uuid.uuid4().hex[:12]}"
+    client: Any = (
+        mongomock.MongoClient() if kind == "mongomock"
+        else pymongo.MongoClient(MONGODB_URL, serverSelectionTimeoutMS=3000)
+    )  # fmt: skip
+    database = client[name]
+    yield Case(MongoStore(lambda: client, name), lambda: [
+        bson.encode(document)
+        for collection in database.list_collection_names()
+        for document in database[collection].find()
+    ])  # fmt: skip
+    client.drop_database(name)
+    client.close()
+
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

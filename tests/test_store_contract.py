@@ -15,64 +15,41 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import bson
 import mongomock
 import numpy as np
-import pymongo
 import pytest
 from factories import circuit
-from store_cases import at, ghz_counts, make_result, make_run, report_and_bundle
+from store_cases import (
+    STORES,
+    Case,
+    at,
+    ghz_counts,
+    make_result,
+    make_run,
+    report_and_bundle,
+    store_case,
+)
 
 from bench_common.results import WorkloadResult
 from bench_common.store import MongoStore, SQLiteStore, Store, StoreError, open_store
 from bench_common.store.codec import decode, encode
 from bench_common.store.sqlite import MIGRATIONS
 
-MONGODB_URL = os.environ.get("BENCH_TEST_MONGODB_URL")
 MONGODB_DOCUMENT_LIMIT = 16 * 1024 * 1024
-STORES = ["sqlite", "mongomock", *(["mongodb"] if MONGODB_URL else [])]
 # mongomock takes no locks (its find_one_and_update is a find, an update and another find),
 # so only the real stores can show that concurrent writes are atomic.
 ATOMIC_STORES = [name for name in STORES if name != "mongomock"]
 FORK = multiprocessing.get_context("fork")
 
 
-@dataclass
-class Case:
-    """A store, and every record it holds at rest as raw bytes (files or BSON documents)."""
-
-    store: Store
-    records: Callable[[], list[bytes]]
-
-
-def _mongo_records(database: Any) -> Callable[[], list[bytes]]:
-    return lambda: [
-        bson.encode(document)
-        for name in database.list_collection_names()
-        for document in database[name].find()
-    ]
-
-
 @pytest.fixture(params=STORES)
 def case(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Case]:
-    if request.param == "sqlite":
-        directory = tmp_path / "store"
-        store = open_store(f"sqlite:///{directory / 'bench.sqlite3'}")
-        yield Case(store, lambda: [path.read_bytes() for path in sorted(directory.iterdir())])
-        store.close()
-        return
-    name = f"qcos_bench_test_{uuid.uuid4().hex[:12]}"
-    client: Any = (
-        mongomock.MongoClient() if request.param == "mongomock"
-        else pymongo.MongoClient(MONGODB_URL, serverSelectionTimeoutMS=3000)
-    )  # fmt: skip
-    yield Case(MongoStore(lambda: client, name), _mongo_records(client[name]))
-    client.drop_database(name)
-    client.close()
+    with store_case(request.param, tmp_path) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")

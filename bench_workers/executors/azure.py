@@ -86,9 +86,8 @@ RETRYABLE_STATUS = frozenset({408, 429})
 
 
 def job_id_for(job: JobSpec, circuit: int = 0) -> str:
-    """The Azure job id of one circuit of a workload: the same on every delivery of its
-    task (the first circuit's is the workload's own, as before workloads had several)."""
-    return str(uuid.uuid5(JOB_NAMESPACE, job.idempotency_key + (f":{circuit}" if circuit else "")))
+    """The Azure job id of one circuit of a workload: the same on every delivery."""
+    return str(uuid.uuid5(JOB_NAMESPACE, job.circuit_key(circuit)))
 
 
 def service_message(exc: HttpResponseError) -> str:

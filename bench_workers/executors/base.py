@@ -73,6 +73,11 @@ class JobSpec:
         """Stable across re-deliveries: providers that accept a client token get this one."""
         return f"{self.run_id}:{self.workload_id}"
 
+    def circuit_key(self, circuit: int) -> str:
+        """The idempotency key of one circuit, for providers that take one circuit per job
+        (the first circuit's is the workload's own, as before workloads had several)."""
+        return self.idempotency_key + (f":{circuit}" if circuit else "")
+
 
 class ProviderError(Exception):
     """A provider refused or failed a request; ``retryable`` says whether to try again."""

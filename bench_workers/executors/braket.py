@@ -115,10 +115,8 @@ def aws_errors() -> Iterator[None]:
 
 
 def client_token(job: JobSpec, circuit: int = 0) -> str:
-    """Braket's idempotency token (at most 64 characters) for one circuit of one workload of
-    one run (the first circuit's is the workload's own, as before workloads had several)."""
-    key = job.idempotency_key + (f":{circuit}" if circuit else "")
-    return hashlib.sha256(key.encode()).hexdigest()
+    """Braket's idempotency token (at most 64 characters) for one circuit of one workload."""
+    return hashlib.sha256(job.circuit_key(circuit).encode()).hexdigest()
 
 
 def region_of(arn: str) -> str:
