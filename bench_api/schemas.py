@@ -45,8 +45,10 @@ class WorkloadSchema(ma.Schema):
     description = fields.String(required=True)
     qubits = fields.Integer(required=True)
     circuits = fields.Integer(
-        required=True, metadata={"description": "Circuits executed, each with `shots` shots."}
-    )
+        required=True, allow_none=True,
+        metadata={"description": "Circuits executed, each with `shots` shots; null when the "
+                                 "backend's coupling map decides (BSEQ)."},
+    )  # fmt: skip
 
 
 class CircuitCountsSchema(ma.Schema):

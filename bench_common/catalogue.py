@@ -32,8 +32,9 @@ class WorkloadEntry(TypedDict):
     type: str
     description: str
     qubits: int
-    circuits: int
-    """Circuits the workload executes, each with the request's ``shots``."""
+    circuits: int | None
+    """Circuits the workload executes, each with the request's ``shots`` (None when the
+    backend's coupling map decides)."""
 
 
 @dataclass(frozen=True)

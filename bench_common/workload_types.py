@@ -32,13 +32,20 @@ class WorkloadType:
     validating workloads loads no Qiskit); ``circuits`` gives how many circuits a workload of
     this type executes, each with the request's ``shots``; ``statistics`` reduces one
     circuit's counts to what the evidence keeps, and ``analyse`` turns the statistics of
-    all of them into the report row's figures (numpy only, so auditors can recompute them)."""
+    all of them into the report row's figures (numpy only, so auditors can recompute them).
+
+    ``on_device`` types (BSEQ, layer fidelity) are drawn on the device's own couplers: their
+    builder also gets the backend's coupling graph, and ``circuits`` may answer None when
+    the device decides how many there are. ``device_wide`` rows report the backend's width
+    as their ``qubits``."""
 
     name: str
     build: str
     statistics: metrics.StatisticsOf
     analyse: metrics.Analyser
-    circuits: Callable[[WorkloadSpec], int] = one_circuit
+    circuits: Callable[[WorkloadSpec], int | None] = one_circuit
+    on_device: bool = False
+    device_wide: bool = False
 
 
 WORKLOAD_TYPES: tuple[WorkloadType, ...] = (

@@ -20,7 +20,7 @@ from bench_workers.executors.base import JobSpec
 def logical_circuits(job: JobSpec) -> list[workloads.LogicalCircuit]:
     """The workload's circuits; random ones (settings, mirror circuits) from the run's seed."""
     rng = np.random.default_rng(derive_seeds(job.seed, job.workload_id).circuits)
-    return workloads.build(job.workload, job.kind, rng)
+    return workloads.build(job.workload, job.kind, rng, job.backend)
 
 
 def device_circuits(

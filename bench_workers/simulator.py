@@ -33,14 +33,12 @@ from bench_workers import aer_runner, stim_sampler, workloads
 from bench_workers.devices import DeviceModel, device_model, target
 from bench_workers.executors.base import JobSpec
 from bench_workers.noise import GateStep, MeasureStep, Step, schedule
+from bench_workers.workloads import OPTIMIZATION_LEVEL
 
 LAYOUT_LEVEL = 2
 """Layout and routing as at level 2: noise-aware VF2Layout, where level 1 takes the trivial
 layout whenever it happens to fit and so runs Bell states on qubits 0 and 1 whatever
 their readout error."""
-OPTIMIZATION_LEVEL = 1
-"""Every other stage as at level 1: level 2 and up merge and resynthesize gates with
-arbitrary Euler angles, which turns Clifford circuits into non-Clifford gate sequences."""
 NOISE_DESCRIPTION = (
     "depolarizing gate errors from the gate error; Pauli-twirled T1/T2 on idle qubits "
     "(as-late-as-possible schedule from gate durations), except relaxation before readout, "
@@ -98,24 +96,29 @@ def pass_manager(noise_model: str, custom: CustomDevice | None = None) -> Staged
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def transpiled(backend: BackendSpec, width: int, preparation: Gates) -> QuantumCircuit:
-    """A preparation on the device: noise-aware layout, routing, the device's gates."""
+def transpiled(
+    backend: BackendSpec, width: int, preparation: Gates, physical: bool = False
+) -> QuantumCircuit:
+    """A preparation on the device: noise-aware layout, routing, the device's gates (a
+    ``physical`` one keeps its qubits: see ``LogicalCircuit.physical``)."""
     model = device_model(backend.noise_model, backend.custom)
     if width > model.num_qubits:
         raise ValueError(f"a {width}-qubit workload does not fit {backend.id} "
                          f"({model.num_qubits} qubits)")  # fmt: skip
-    manager = pass_manager(backend.noise_model, backend.custom)
+    manager = (workloads.physical_pass_manager(target(backend.noise_model, backend.custom))
+               if physical else pass_manager(backend.noise_model, backend.custom))  # fmt: skip
     result: QuantumCircuit = manager.run(circuit_of(width, preparation))
     return result
 
 
 @lru_cache(maxsize=CACHE_SIZE)
 def plan(
-    backend: BackendSpec, width: int, preparation: Gates, basis: tuple[workloads.BasisGate, ...]
-) -> Plan:
+    backend: BackendSpec, width: int, preparation: Gates, basis: tuple[workloads.BasisGate, ...],
+    physical: bool = False,
+) -> Plan:  # fmt: skip
     model = device_model(backend.noise_model, backend.custom)
     device = target(backend.noise_model, backend.custom)
-    prepared = transpiled(backend, width, preparation)
+    prepared = transpiled(backend, width, preparation, physical)
     executed = workloads.on_device(prepared, width, basis, workloads.one_qubit_basis(device))
     steps = schedule(executed, model)
     try:
@@ -129,7 +132,8 @@ def plan(
 
 def plan_of(backend: BackendSpec, circuit: workloads.LogicalCircuit) -> Plan:
     preparation = circuit.preparation
-    return plan(backend, preparation.num_qubits, gates_of(preparation), circuit.basis)
+    return plan(backend, preparation.num_qubits, gates_of(preparation), circuit.basis,
+                circuit.physical)  # fmt: skip
 
 
 def calibration_used(model: DeviceModel, plans: Sequence[Plan], noise_model: str) -> Calibration:
@@ -156,7 +160,7 @@ def execute(job: JobSpec) -> WorkloadResult:
     started = time.perf_counter()
     spec, backend = job.workload, job.backend
     seeds = derive_seeds(job.seed, spec.id)
-    circuits = workloads.build(spec, job.kind, np.random.default_rng(seeds.circuits))
+    circuits = workloads.build(spec, job.kind, np.random.default_rng(seeds.circuits), backend)
     plans = [plan_of(backend, circuit) for circuit in circuits]
     model = device_model(backend.noise_model, backend.custom)
     streams = np.random.SeedSequence(seeds.sample).generate_state(len(plans))

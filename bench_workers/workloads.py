@@ -18,6 +18,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cache
+from itertools import combinations
+from types import MappingProxyType
 from typing import NamedTuple, cast
 from weakref import finalize
 
@@ -27,16 +29,18 @@ from qiskit import ClassicalRegister, QuantumCircuit, qasm3
 from qiskit.circuit import CircuitInstruction, Gate
 from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.circuit.tools import pi_check
-from qiskit.transpiler import PassManager, StagedPassManager, Target
+from qiskit.transpiler import PassManager, StagedPassManager, Target, generate_preset_pass_manager
 from qiskit.transpiler.passes import Optimize1qGatesDecomposition
 
 from bench_common import bell_tests, ghz_fidelity
-from bench_common.catalogue import WorkloadSpec
+from bench_common.catalogue import BackendSpec, WorkloadSpec
 from bench_common.documents import Calibration, TimingSource
 from bench_common.figures import figures
 from bench_common.metrics import Counts, Measured
 from bench_common.results import CircuitRecord, WorkloadResult
+from bench_common.seeds import TRANSPILE_SEED
 from bench_common.workload_types import WorkloadType
+from bench_workers.devices import ANY_QUBITS, device_model
 from bench_workers.executors.base import JobSpec
 from bench_workers.plugins import resolve
 from bench_workers.stim_sampler import stim_ops
@@ -45,6 +49,9 @@ UNCOUNTED = frozenset({"barrier", "measure"})
 ONE_QUBIT_CLIFFORDS = ("h", "s", "sdg", "sx", "sxdg", "x", "y", "z")
 BASIS_CHANGE = {"X": ("h",), "Y": ("sdg", "h"), "Z": ()}
 """Gates before a Z measurement that measure X or Y instead (H·S† maps Y to Z)."""
+OPTIMIZATION_LEVEL = 1
+"""Every other stage as at level 1: level 2 and up merge and resynthesize gates with
+arbitrary Euler angles, which turns Clifford circuits into non-Clifford gate sequences."""
 INLINE_COUNTS = 4096
 """Distinct outcomes up to which a circuit's counts travel in the evidence bundle; wider
 counts are committed to by their hash and downloaded on request."""
@@ -72,6 +79,10 @@ class LogicalCircuit:
     preparation: QuantumCircuit
     basis: tuple[BasisGate, ...] = ()
     meta: Mapping[str, str | int] = field(default_factory=dict)
+    physical: bool = False
+    """Whether the preparation is written on the device's own qubits (qubit i is physical
+    qubit i, two-qubit gates only on couplers): it is then translated to the device's gates
+    where it stands, never laid out or routed."""
 
     def logical(self) -> QuantumCircuit:
         """The whole logical circuit, as the evidence shows it."""
@@ -86,6 +97,42 @@ class LogicalCircuit:
 
 
 Builder = Callable[[WorkloadSpec, np.random.Generator], list[LogicalCircuit]]
+
+
+@dataclass(frozen=True)
+class DeviceGraph:
+    """What a device-aware builder (``WorkloadType.on_device``) sees of a device: its width,
+    its usable couplers with their two-qubit gate error, and each usable qubit's readout
+    error. Taken from the backend's device model, on hardware too, so the circuits of a run
+    are rebuilt identically from its seed whenever the executor needs them again."""
+
+    qubits: int
+    couplers: Mapping[tuple[int, int], float]
+    """Undirected pairs (low, high) to the lowest error of a two-qubit gate on them."""
+    readout: Mapping[int, float]
+    """Readout error of every qubit a circuit may use."""
+
+
+DeviceBuilder = Callable[[WorkloadSpec, np.random.Generator, DeviceGraph], list[LogicalCircuit]]
+
+
+@cache
+def device_graph(backend: BackendSpec) -> DeviceGraph:
+    model = device_model(backend.noise_model, backend.custom)
+    usable = [q for q in range(model.num_qubits) if q not in model.faulty_qubits]
+    gates = get_standard_gate_name_mapping()
+    couplers: dict[tuple[int, int], float] = {}
+    for name, table in model.gates.items():
+        if gates[name].num_qubits != 2:
+            continue
+        if ANY_QUBITS in table:
+            uses = {pair: table[ANY_QUBITS].error for pair in combinations(usable, 2)}
+        else:
+            uses = {(min(on), max(on)): figures.error for on, figures in table.items()}
+        for pair, error in uses.items():
+            couplers[pair] = min(error, couplers.get(pair, error))
+    readout = {q: model.qubits[q].readout_error for q in usable}
+    return DeviceGraph(model.num_qubits, MappingProxyType(couplers), MappingProxyType(readout))
 
 
 def ghz_preparation(qubits: int, name: str) -> QuantumCircuit:
@@ -208,12 +255,22 @@ def ideal_outcome(circuit: QuantumCircuit) -> int:
     return sum(1 << i for i, bit in enumerate(bits) if bit)
 
 
-def build(spec: WorkloadSpec, kind: WorkloadType, rng: np.random.Generator) -> list[LogicalCircuit]:
-    """The circuits of a workload, by its type's builder, as many as its type says."""
-    circuits = cast(Builder, resolve(kind.build))(spec, rng)
-    if len(circuits) != kind.circuits(spec):
+def build(
+    spec: WorkloadSpec, kind: WorkloadType, rng: np.random.Generator,
+    backend: BackendSpec | None = None,
+) -> list[LogicalCircuit]:  # fmt: skip
+    """The circuits of a workload, by its type's builder, as many as its type says; a
+    device-aware type's builder also gets the ``backend``'s ``DeviceGraph``."""
+    if kind.on_device:
+        if backend is None:
+            raise ValueError(f"{spec.id}: a {kind.name} workload is built for a backend")
+        circuits = cast(DeviceBuilder, resolve(kind.build))(spec, rng, device_graph(backend))
+    else:
+        circuits = cast(Builder, resolve(kind.build))(spec, rng)
+    expected = kind.circuits(spec)
+    if expected is not None and len(circuits) != expected:
         raise ValueError(f"{spec.id}: built {len(circuits)} circuits, its type says "
-                         f"{kind.circuits(spec)}")  # fmt: skip
+                         f"{expected}")  # fmt: skip
     return circuits
 
 
@@ -300,6 +357,15 @@ def executed_qasm3(transpiled: QuantumCircuit, executed: QuantumCircuit) -> str:
     return text + "".join(line + "\n" for line in lines)
 
 
+def physical_pass_manager(target: Target) -> StagedPassManager:
+    """Translation to the device's gates with every qubit left where it stands (the trivial
+    layout; a physical circuit's two-qubit gates are on couplers, so routing adds nothing)."""
+    trivial = list(range(target.num_qubits))
+    return generate_preset_pass_manager(
+        OPTIMIZATION_LEVEL, target=target, initial_layout=trivial, seed_transpiler=TRANSPILE_SEED
+    )
+
+
 def transpile_all(
     circuits: Sequence[LogicalCircuit], manager: StagedPassManager | PassManager, target: Target
 ) -> list[QuantumCircuit]:
@@ -311,7 +377,8 @@ def transpile_all(
     for circuit in circuits:
         key = id(circuit.preparation)
         if key not in transpiled:
-            transpiled[key] = manager.run(circuit.preparation)
+            chosen = physical_pass_manager(target) if circuit.physical else manager
+            transpiled[key] = chosen.run(circuit.preparation)
         width = circuit.preparation.num_qubits
         executed.append(on_device(transpiled[key], width, circuit.basis, basis))
     return executed
@@ -398,7 +465,7 @@ def workload_result(
     return WorkloadResult(
         id=spec.id,
         type=spec.type,
-        qubits=spec.qubits,
+        qubits=circuits[0].preparation.num_qubits if job.kind.device_wide else spec.qubits,
         fidelity=analysis.fidelity,
         fidelity_ci95=analysis.fidelity_ci95,
         execution_time_ms=execution_time_ms,
