@@ -62,7 +62,9 @@ def create_app(
     runtime.keys  # noqa: B018 - settle the signing key now: its validity starts before any run
 
     broker = broker or BrokerDispatcher(celery_app(settings, runtime.catalogue))
-    Platform(settings, runtime, broker, dev_key).init_app(app)
+    here = Platform(settings, runtime, broker, dev_key)
+    here.init_app(app)
+    here.service  # noqa: B018 - read the run budgets now: a malformed one stops the start
     quotas.init_app(app, settings)
     request_id.init_app(app)
     metrics.init_app(app)

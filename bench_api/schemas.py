@@ -123,6 +123,14 @@ class RunFieldsSchema(ma.Schema):
                   "has a signed `validation` block (a check passes only when the lower end "
                   "of the 95 % interval meets the threshold)"},
     )  # fmt: skip
+    max_cost = StrictFloat(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=0.0),
+        metadata={"description": "USD: a hardware run whose `estimated_cost` is higher, or "
+                  "that cannot be priced, is refused (VALIDATION_ERROR naming the estimate); "
+                  "it can only lower the tenant's budget (`BENCH_RUN_BUDGETS`)"},
+    )  # fmt: skip
 
 
 class RunRequestSchema(RunFieldsSchema):
@@ -134,12 +142,29 @@ class RunRequestSchema(RunFieldsSchema):
     )
 
 
+class EstimatedCostSchema(ma.Schema):
+    currency = fields.String(required=True, validate=validate.Equal("USD"))
+    amount = fields.Float(
+        required=True, allow_none=True,
+        metadata={"description": "null when the run cannot be priced before it runs"},
+    )  # fmt: skip
+    basis = fields.String(
+        required=True, metadata={"description": "The prices, counts and model used, or why "
+                                 "there is no amount"},
+    )  # fmt: skip
+
+
 class RunAcceptedSchema(ma.Schema):
     benchmark_id = fields.UUID(required=True)
     status = fields.String(required=True, validate=validate.Equal("queued"))
     estimated_time_seconds = fields.Float(required=True)
     message = fields.String(required=True)
     warning = fields.String(required=True, allow_none=True)
+    estimated_cost = fields.Nested(
+        EstimatedCostSchema, required=True, allow_none=True,
+        metadata={"description": "From the provider's published prices; null for a "
+                  "simulated run"},
+    )  # fmt: skip
 
 
 class ReportEnvelopeSchema(ma.Schema):

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from bench_common.metrics import (
     BOOTSTRAP_RESAMPLES,
@@ -25,7 +26,7 @@ from bench_common.metrics import (
     Counts,
     Measured,
     Statistics,
-    outcomes,
+    outcome_words,
     percentile_interval,
 )
 
@@ -34,13 +35,22 @@ CLASSICAL_BOUND = 2.0
 SETTINGS = ((0.0, math.pi / 4, 1), (0.0, -math.pi / 4, 1),
             (math.pi / 2, math.pi / 4, 1), (math.pi / 2, -math.pi / 4, -1))  # fmt: skip
 """(angle of qubit 0, angle of qubit 1, sign in S): each qubit measures cos θ·Z + sin θ·X."""
+SIGNS = np.array([sign for _, _, sign in SETTINGS])
+
+
+def s_values(
+    same: NDArray[np.int64], shots: NDArray[np.int64], signs: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """S = Σ sign·E over the settings along the last axis, each correlator
+    E = (N_same − N_different)/N = 2·N_same/N − 1."""
+    return (2 * same / shots - 1) @ signs
 
 
 def statistics(meta: CircuitMeta, counts: Counts, qubits: int) -> Statistics:
     """Shots where the two bits agree, and where they differ."""
-    values, tally = outcomes(counts, qubits)
-    differ = np.fromiter(((v ^ (v >> 1)) & 1 for v in values), np.int64, len(values))
-    different = int(tally @ differ)
+    words, tally = outcome_words(counts, qubits)
+    differ = (words[:, 0] ^ (words[:, 0] >> np.uint64(1))) & np.uint64(1)
+    different = int(tally @ differ.astype(np.int64))
     return {"same": int(tally.sum()) - different, "different": different}
 
 
@@ -52,9 +62,9 @@ def analyse(
     if (shots == 0).any():
         raise ValueError("no shots to analyse")
     signs = np.array([int(m.meta["sign"]) for m in measured])
-    s_value = float(signs @ (2 * same / shots - 1))
+    s_value = float(s_values(same, shots, signs))
     redrawn = rng.binomial(shots, same / shots, size=(BOOTSTRAP_RESAMPLES, len(measured)))
-    interval = percentile_interval((2 * redrawn / shots - 1) @ signs, s_value)
+    interval = percentile_interval(s_values(redrawn, shots, signs), s_value)
     fidelity = min(1.0, max(0.0, s_value / TSIRELSON))
     return Analysis(fidelity, [min(1.0, max(0.0, end / TSIRELSON)) for end in interval], {
         "s_value": s_value,

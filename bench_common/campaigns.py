@@ -27,6 +27,8 @@ class CampaignRequest(TypedDict, total=False):
     shots: int
     seed: int | None
     thresholds: Thresholds | None
+    max_cost: float | None
+    """The budget of each of the campaign's runs, as in ``RunRequest``."""
 
 
 class CampaignAccepted(TypedDict):
@@ -96,7 +98,7 @@ class CampaignService:
         common: RunRequest = {
             "workloads": request.get("workloads"), "shots": request.get("shots", 1024),
             "seed": request.get("seed"), "thresholds": request.get("thresholds"),
-            "campaign_id": campaign_id,
+            "max_cost": request.get("max_cost"), "campaign_id": campaign_id,
         }  # fmt: skip
         planned: list[Run] = [
             self.runs.plan(tenant_id, common | {"backend_id": b}) for b in backends

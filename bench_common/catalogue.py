@@ -160,6 +160,32 @@ def _mirror(n: int, layers: int) -> WorkloadSpec:
                         params)  # fmt: skip
 
 
+QV_TRIALS = 100
+"""Model circuits per quantum-volume workload: the protocol's minimum for a pass."""
+
+
+def _quantum_volume(m: int) -> WorkloadSpec:
+    return WorkloadSpec(f"qv_{m}q", "QUANTUM_VOLUME", f"Quantum volume ({m} qubits)", m,
+                        MappingProxyType({"trials": QV_TRIALS}))  # fmt: skip
+
+
+EPLG_LENGTHS = "2 6 15 35 70 110"
+"""Layers per layer-fidelity sequence: from 2 (a single layer's inverse is simpler than a
+random Clifford's, which would bend the start of the decay; two layers' already is not) to
+where a typical pair of a superconducting device has decayed most of the way: fewer and
+shorter than qiskit-device-benchmarking's runs on hardware (1 … 400 layers, 6 samples), at
+which a simulated 100-qubit chain would take minutes."""
+EPLG_SAMPLES = 3
+"""Random sequences per length and layer."""
+
+
+def _eplg(n: int) -> WorkloadSpec:
+    params: Mapping[str, ParamValue] = MappingProxyType(
+        {"lengths": EPLG_LENGTHS, "samples": EPLG_SAMPLES})  # fmt: skip
+    return WorkloadSpec(f"eplg_{n}q", "LAYER_FIDELITY", f"Layer fidelity and EPLG on a chain of "
+                        f"{n} qubits", n, params)  # fmt: skip
+
+
 _WORKLOADS = (
     WorkloadSpec("bell_state", "BELL_STATE", "Bell state preparation (2 qubits)", 2),
     _ghz(5),
@@ -174,7 +200,16 @@ _WORKLOADS = (
         MappingProxyType({"layers": 10, "circuit_seed": 2026}),
     ),
     WorkloadSpec("chsh", "CHSH", "CHSH inequality on the best-calibrated pair", 2),
+    WorkloadSpec(
+        "bseq",
+        "BSEQ",
+        "Bell-state effective qubits: CHSH on every coupler, the largest connected set that "
+        "violates it (the backend's width)",
+        2,
+    ),
     *(_mirror(n, layers) for n, layers in ((10, 10), (50, 4), (100, 2))),
+    *(_quantum_volume(m) for m in range(2, 11)),
+    *(_eplg(n) for n in (10, 50, 100)),
 )
 
 _BRAKET = "arn:aws:braket:"

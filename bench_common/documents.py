@@ -15,11 +15,27 @@ DeviceStatus = Literal["online", "offline", "retired", "unknown"]
 
 JSON = Any
 """A JSON value of no fixed shape (counts, calibration figures, OpenQASM texts)."""
-MetricValue = float | int | bool | str | list[float] | list[int] | None
+MetricValue = float | int | bool | str | list[float] | list[int] | list[list[float]] | None
 Metrics = dict[str, MetricValue]
 Calibration = dict[str, JSON]
 """The figures a result was produced with: ``timestamp`` (RFC 3339 or None) and ``source``
 always, then per qubit and per gate figures whose shape depends on the device's source."""
+
+
+class UsageQuantity(TypedDict):
+    unit: str
+    """The provider's own unit: ``tasks``, ``shots``, ``seconds``, Azure's ``measureUnit``."""
+    quantity: float
+
+
+class BilledUsage(TypedDict):
+    """What the provider reported charging for one workload, in its own units, and its own
+    price of it when it states one; ``source`` names the fields it was read from."""
+
+    usage: list[UsageQuantity]
+    amount: float | None
+    currency: str | None
+    source: str
 
 
 class WorkloadRow(TypedDict):
@@ -38,6 +54,8 @@ class WorkloadRow(TypedDict):
     transpiled_depth: int | None
     two_qubit_gate_count: int | None
     metrics: Metrics
+    billed_usage: NotRequired[BilledUsage]
+    """Only on hardware rows whose provider reported what it billed."""
 
 
 class CircuitCounts(TypedDict):
@@ -57,6 +75,8 @@ class Summary(TypedDict):
     total_execution_time_ms: float
     total_shots: int
     largest_genuine_ghz: int | None
+    quantum_volume: int | None
+    """2ᵐ for the widest passing quantum-volume width m whose narrower requested widths pass."""
 
 
 class EvidenceRef(TypedDict):

@@ -36,7 +36,8 @@ from bench_common.metrics import (
     Counts,
     Measured,
     Statistics,
-    outcomes,
+    hamming_weights,
+    outcome_words,
     percentile_interval,
 )
 
@@ -71,13 +72,13 @@ def sign(bases: str) -> int:
 def statistics(meta: CircuitMeta, counts: Counts, qubits: int) -> Statistics:
     """Population circuit: shots on 0ⁿ, on 1ⁿ and elsewhere; a setting: shots of even and of
     odd parity."""
-    values, tally = outcomes(counts, qubits)
+    words, tally = outcome_words(counts, qubits)
+    weights = hamming_weights(words)
     total = int(tally.sum())
     if meta["role"] == "population":
-        zeros, ones = counts.get("0x0", 0), counts.get(hex((1 << qubits) - 1), 0)
+        zeros, ones = int(tally[weights == 0].sum()), int(tally[weights == qubits].sum())
         return {"zeros": zeros, "ones": ones, "other": total - zeros - ones}
-    odd_outcomes = np.fromiter((v.bit_count() & 1 for v in values), np.int64, len(values))
-    odd = int(tally @ odd_outcomes)
+    odd = int(tally @ (weights & 1))
     return {"even": total - odd, "odd": odd}
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bench_common.documents import Metrics
+from bench_common.packed_counts import PackedCounts, Words
 
 Counts = Mapping[str, int]
 CircuitMeta = Mapping[str, str | int]
@@ -78,10 +79,45 @@ def outcomes(counts: Counts, qubits: int) -> tuple[list[int], NDArray[np.int64]]
     return values, np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
 
 
+def words_of_values(values: Sequence[int], size: int) -> Words:
+    """Non-negative integers as rows of ``size`` 64-bit words, least significant first."""
+    data = b"".join(value.to_bytes(8 * size, "little") for value in values)
+    return np.frombuffer(data, dtype="<u8").reshape(len(values), size).astype(np.uint64)
+
+
+def outcome_words(counts: Counts, qubits: int) -> tuple[Words, NDArray[np.int64]]:
+    """The outcomes as rows of ⌈n/64⌉ 64-bit words (word j holds qubits 64·j to 64·j + 63,
+    qubit 64·j as its bit 0) and their counts, checked as ``outcomes`` checks them: taken
+    as they are from ``PackedCounts`` (canonical by construction), parsed otherwise."""
+    size = max(1, -(-qubits // 64))
+    if not isinstance(counts, PackedCounts):
+        values, tally = outcomes(counts, qubits)
+        return words_of_values(values, size), tally
+    words = counts.words
+    if words.shape[1] < size:
+        words = np.pad(words, ((0, 0), (0, size - words.shape[1])))
+    spill = (words[:, size - 1] >> np.uint64(qubits - 64 * (size - 1))) != 0  # >> 64 is 0
+    for extra in range(size, words.shape[1]):
+        spill |= words[:, extra] != 0
+    if spill.any():
+        row = words[int(np.flatnonzero(spill)[0])]
+        value = sum(int(word) << (64 * j) for j, word in enumerate(row))
+        raise ValueError(f"outcome {hex(value)} does not fit in {qubits} qubits")
+    return words[:, :size], counts.tally
+
+
+def hamming_weights(words: Words) -> NDArray[np.int64]:
+    """How many bits each row of ``outcome_words`` has set."""
+    weights = np.zeros(len(words), dtype=np.int64)
+    for column in words.T:
+        weights += np.bitwise_count(column)
+    return weights
+
+
 def hamming_histogram(counts: Counts, qubits: int, target: int) -> list[int]:
     """Shots by Hamming distance (0 … n) of the outcome from ``target``."""
-    values, tally = outcomes(counts, qubits)
-    distances = np.fromiter(((v ^ target).bit_count() for v in values), np.int64, len(values))
+    words, tally = outcome_words(counts, qubits)
+    distances = hamming_weights(words ^ words_of_values([target], words.shape[1]))
     histogram: list[int] = (
         np.bincount(distances, weights=tally, minlength=qubits + 1).astype(int).tolist()
     )
@@ -109,6 +145,22 @@ def percentile_interval(resampled: NDArray[np.float64], estimate: float) -> list
     return [min(float(low), estimate), max(float(high), estimate)]
 
 
+def circuits_interval(
+    successes: NDArray[np.int64], shots: NDArray[np.int64], estimate: float,
+    rng: np.random.Generator,
+) -> list[float]:  # fmt: skip
+    """The 95 % interval of a success rate over several circuits: for random circuits a
+    percentile bootstrap over the circuits (their spread is part of the run-to-run spread),
+    Wilson's of the pooled shots for one fixed circuit or where the bootstrap degenerates."""
+    interval = wilson_interval(int(successes.sum()), int(shots.sum()))
+    if len(successes) > 1:
+        rates = successes / shots
+        picks = rng.integers(0, len(rates), size=(BOOTSTRAP_RESAMPLES, len(rates)))
+        spread = percentile_interval(rates[picks].mean(axis=1), estimate)
+        interval = spread if spread[0] < spread[1] else interval
+    return interval
+
+
 def analyse_mirror(
     measured: Sequence[Measured], qubits: int, params: Mapping[str, Any], rng: np.random.Generator
 ) -> Analysis:
@@ -121,14 +173,8 @@ def analyse_mirror(
     histograms = np.array([m.statistics["hamming"] for m in measured], dtype=np.int64)
     histogram = histograms.sum(axis=0)
     shots = int(histogram.sum())
-    successes = int(histogram[0])
-    fidelity = successes / shots
-    interval = wilson_interval(successes, shots)
-    if len(measured) > 1:  # random circuits: their spread is part of the run-to-run spread
-        rates = histograms[:, 0] / histograms.sum(axis=1)
-        picks = rng.integers(0, len(rates), size=(BOOTSTRAP_RESAMPLES, len(rates)))
-        spread = percentile_interval(rates[picks].mean(axis=1), fidelity)
-        interval = spread if spread[0] < spread[1] else interval
+    fidelity = int(histogram[0]) / shots
+    interval = circuits_interval(histograms[:, 0], histograms.sum(axis=1), fidelity, rng)
     uniform = 2.0**-qubits
     asp = float(np.sum(histogram / shots * (-0.5) ** np.arange(qubits + 1)))
     return Analysis(fidelity, interval, {

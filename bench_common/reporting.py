@@ -14,6 +14,7 @@ from functools import cache
 from importlib import metadata
 from typing import Protocol
 
+from bench_common import quantum_volume
 from bench_common.documents import (
     Bundle,
     Environment,
@@ -121,6 +122,11 @@ def _summary(results: Sequence[WorkloadResult]) -> Summary:
         "largest_genuine_ghz": max(
             (r.qubits for r in done if r.metrics.get("genuinely_entangled") is True),
             default=None,
+        ),
+        "quantum_volume": quantum_volume.quantum_volume(
+            (r.qubits, r.status == "completed" and r.metrics.get("passed") is True)
+            for r in results
+            if r.type == quantum_volume.WORKLOAD_TYPE
         ),
     }
 

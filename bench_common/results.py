@@ -6,21 +6,32 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bench_common.documents import Calibration, Metrics, TimingSource, WorkloadRow, WorkloadStatus
+from bench_common.documents import (
+    BilledUsage,
+    Calibration,
+    Metrics,
+    TimingSource,
+    WorkloadRow,
+    WorkloadStatus,
+)
 from bench_common.evidence import canonicalize
-from bench_common.metrics import Statistics, check_keys
+from bench_common.metrics import Counts, Statistics, check_keys
+from bench_common.packed_counts import PackedCounts, as_dict
 
 
-def counts_hash(counts: dict[str, int]) -> str:
+def counts_hash(counts: Counts) -> str:
     """``sha256:`` + SHA-256 of CF(counts): how the bundle commits to counts it leaves out.
 
-    Canonical hex keys are ASCII without characters to escape and sort alike by code unit
-    and by code point, and counts are small integers, so CF(counts) is written directly
-    (100 000 outcomes in milliseconds); anything else goes through the general encoder."""
+    ``PackedCounts`` write CF(counts) themselves, with numpy. Otherwise: canonical hex keys
+    are ASCII without characters to escape and sort alike by code unit and by code point,
+    and counts are small integers, so CF(counts) is written directly (100 000 outcomes in
+    tens of milliseconds); anything else goes through the general encoder."""
+    if isinstance(counts, PackedCounts):
+        return "sha256:" + counts.sha256
     try:
         check_keys(counts)
     except ValueError:
-        return "sha256:" + hashlib.sha256(canonicalize(counts)).hexdigest()
+        return "sha256:" + hashlib.sha256(canonicalize(dict(counts))).hexdigest()
     text = ",".join([f'"{key}":{counts[key]}' for key in sorted(counts)])
     return "sha256:" + hashlib.sha256(("{" + text + "}").encode()).hexdigest()
 
@@ -29,7 +40,8 @@ def counts_hash(counts: dict[str, int]) -> str:
 class CircuitRecord:
     """One executed circuit of a workload: both programs, its shots, the statistics its
     figures are computed from, and its counts with their hash. ``inline`` says whether the
-    counts travel in the evidence bundle (small registers) or only their hash does."""
+    counts travel in the evidence bundle (small registers, always a dict) or only their hash
+    does; those may stay ``PackedCounts`` until the record is stored (``to_dict``)."""
 
     name: str
     meta: dict[str, str | int]
@@ -37,17 +49,17 @@ class CircuitRecord:
     logical_qasm3: str
     executed_qasm3: str
     statistics: Statistics
-    counts: dict[str, int]
+    counts: Counts
     counts_sha256: str
     inline: bool
 
     @classmethod
     def of(
         cls, *, name: str, meta: dict[str, str | int], shots: int, logical_qasm3: str,
-        executed_qasm3: str, statistics: Statistics, counts: dict[str, int], inline: bool,
+        executed_qasm3: str, statistics: Statistics, counts: Counts, inline: bool,
     ) -> CircuitRecord:  # fmt: skip
-        return cls(name, meta, shots, logical_qasm3, executed_qasm3, statistics, counts,
-                   counts_hash(counts), inline)  # fmt: skip
+        return cls(name, meta, shots, logical_qasm3, executed_qasm3, statistics,
+                   as_dict(counts) if inline else counts, counts_hash(counts), inline)  # fmt: skip
 
 
 @dataclass
@@ -77,10 +89,12 @@ class WorkloadResult:
     circuits: list[CircuitRecord] = field(default_factory=list)
     provider_job_id: str | None = None
     calibration: Calibration = field(default_factory=dict)
+    billed_usage: BilledUsage | None = None
+    """What the provider reported billing; in the row only when it did (never simulated)."""
 
     def report_entry(self) -> WorkloadRow:
         """The row for the report's ``workloads`` list."""
-        return {
+        row: WorkloadRow = {
             "id": self.id, "type": self.type, "qubits": self.qubits, "status": self.status,
             "error": self.error, "fidelity": self.fidelity,
             "fidelity_ci95": self.fidelity_ci95, "execution_time_ms": self.execution_time_ms,
@@ -89,6 +103,9 @@ class WorkloadResult:
             "transpiled_depth": self.transpiled_depth,
             "two_qubit_gate_count": self.two_qubit_gate_count, "metrics": dict(self.metrics),
         }  # fmt: skip
+        if self.billed_usage is not None:
+            row["billed_usage"] = self.billed_usage
+        return row
 
     @property
     def total_shots(self) -> int:
@@ -97,7 +114,11 @@ class WorkloadResult:
         return shots if isinstance(shots, int) else 0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """JSON-safe: ``PackedCounts`` (which ``asdict`` keeps whole) become dicts."""
+        data = asdict(self)
+        for circuit in data["circuits"]:
+            circuit["counts"] = as_dict(circuit["counts"])
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WorkloadResult:

@@ -1,5 +1,5 @@
 """Accepting a benchmark run, for the API, ``bench run`` and the scheduler alike: validate,
-place, record, hand to a dispatcher, estimate.
+place, price, record, hand to a dispatcher, estimate.
 
 Nothing here knows Celery: the dispatcher is a small protocol (``BrokerDispatcher`` sends
 the run to the workers by task name; ``bench run`` executes in its own process). Every
@@ -8,17 +8,20 @@ refusal is a ``BenchError`` whose code the edge turns into an HTTP status or an 
 
 from __future__ import annotations
 
+import math
 import secrets
 import statistics
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol, TypedDict
 
 from bench_common.catalogue import BackendSpec, Catalogue
+from bench_common.circuit_loads import CircuitLoad, load_of
 from bench_common.documents import Thresholds
 from bench_common.errors import BenchError, ErrorCode
 from bench_common.placement import placement
+from bench_common.pricing import Budgets, EstimatedCost, unpriced
 from bench_common.settings import Settings
 from bench_common.store import Run, Store
 from bench_common.timeutil import format_time, now
@@ -49,6 +52,9 @@ class RunRequest(TypedDict, total=False):
     shots: int
     seed: int | None
     thresholds: Thresholds | None
+    max_cost: float | None
+    """USD: a hardware run estimated to cost more is refused (so is one that cannot be
+    priced); it can only lower the tenant's budget."""
     campaign_id: str
     """Set by the campaign service, never by a client (the API schema has no such field)."""
     schedule: str
@@ -63,6 +69,7 @@ class Accepted(TypedDict):
     estimated_time_seconds: float
     message: str
     warning: str | None
+    estimated_cost: EstimatedCost | None
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,7 @@ class Submission:
     run: Run
     estimated_time_seconds: float
     warning: str | None
+    estimated_cost: EstimatedCost | None
 
     def to_json(self) -> Accepted:
         return {
@@ -78,6 +86,7 @@ class Submission:
             "estimated_time_seconds": self.estimated_time_seconds,
             "message": f"Benchmark {self.run.id} queued for execution on {self.run.backend_id}",
             "warning": self.warning,
+            "estimated_cost": self.estimated_cost,
         }
 
 
@@ -94,6 +103,7 @@ class Checked:
     shots: int
     seed: int
     thresholds: Thresholds | None
+    max_cost: float | None
 
 
 def check_thresholds(thresholds: Thresholds | None, workloads: list[str]) -> None:
@@ -136,7 +146,10 @@ def check_request(catalogue: Catalogue, request: RunRequest) -> Checked:
     drawn = secrets.randbelow(2**32) if seed is None else seed
     thresholds = request.get("thresholds")
     check_thresholds(thresholds, chosen)
-    return Checked(backend, chosen, shots, drawn, thresholds or None)
+    max_cost = request.get("max_cost")
+    if max_cost is not None and not 0.0 <= max_cost < math.inf:
+        raise _invalid("max_cost", "must be a number ≥ 0")
+    return Checked(backend, chosen, shots, drawn, thresholds or None, max_cost)
 
 
 @dataclass(frozen=True)
@@ -145,10 +158,16 @@ class RunService:
     store: Store
     catalogue: Catalogue
     dispatcher: Dispatcher
+    budgets: Budgets = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Read the tenants' budgets now, so a malformed ``BENCH_RUN_BUDGETS`` stops the
+        process at start-up rather than a request."""
+        object.__setattr__(self, "budgets", Budgets.parse(self.settings.run_budgets))
 
     def plan(self, tenant_id: str, request: RunRequest, run_id: str | None = None) -> Run:
-        """The queued ``Run`` for ``request``, validated and placed, not yet recorded. The id
-        is a new UUID4 unless given (scheduled runs derive theirs)."""
+        """The queued ``Run`` for ``request``, validated, placed and held to its budget, not
+        yet recorded. The id is a new UUID4 unless given (scheduled runs derive theirs)."""
         checked = check_request(self.catalogue, request)
         backend = checked.backend
         where = placement(self.catalogue, backend, self.settings.provider_env,
@@ -159,7 +178,7 @@ class RunService:
                              f"Backend {backend.id} is {where.status}{detail}",
                              {"backend_id": backend.id, "status": where.status})  # fmt: skip
         moment = now()
-        return Run(
+        run = Run(
             id=run_id or str(uuid.uuid4()),
             tenant_id=tenant_id,
             backend_id=backend.id,
@@ -177,6 +196,8 @@ class RunService:
             updated_at=format_time(moment),
             deadline_at=format_time(moment + timedelta(seconds=self.settings.run_deadline)),
         )
+        self.check_budget(run, checked.max_cost)
+        return run
 
     def submit(self, tenant_id: str, request: RunRequest, run_id: str | None = None) -> Submission:
         """Validate and record ``request``, then dispatch it; nothing stays if that fails."""
@@ -188,7 +209,48 @@ class RunService:
             self.store.delete_run(run.id)
             raise BenchError(ErrorCode.SERVICE_UNAVAILABLE,
                              "The broker is unreachable; nothing was queued") from exc  # fmt: skip
-        return Submission(run, self.estimate_seconds(run), self.warning(run))
+        return Submission(run, self.estimate_seconds(run), self.warning(run),
+                          self.estimate_cost(run))  # fmt: skip
+
+    def estimate_cost(self, run: Run) -> EstimatedCost | None:
+        """What the run will cost on its provider's published prices; None when simulated,
+        for nothing is billed."""
+        if run.execution_mode != "hardware":
+            return None
+        backend = self.catalogue.backends[run.backend_id]
+        pricing = self.catalogue.provider_of(backend).pricing
+        if pricing is None:
+            return unpriced(f"No prices are recorded for provider {backend.provider}")
+        loads: dict[str, CircuitLoad] = {}
+        for workload_id in run.workloads:
+            spec = self.catalogue.workloads[workload_id]
+            load = load_of(self.catalogue.type_of(spec), spec, backend)
+            if load is None:
+                return unpriced(f"The device decides how many circuits {workload_id} runs, "
+                                "and its type states no bound")  # fmt: skip
+            loads[workload_id] = load
+        return pricing.estimate(backend.device, loads, run.shots)
+
+    def check_budget(self, run: Run, max_cost: float | None) -> None:
+        """Refuse a hardware run estimated to cost more than the lower of ``max_cost`` and
+        its tenant's budget, or that cannot be priced while either applies."""
+        limits = {"max_cost": max_cost, "the tenant's budget": self.budgets.of(run.tenant_id)}
+        applying = {whose: limit for whose, limit in limits.items() if limit is not None}
+        estimate = self.estimate_cost(run)
+        if not applying or estimate is None:
+            return
+        whose, budget = min(applying.items(), key=lambda item: item[1])
+        amount = estimate["amount"]
+        if amount is None:
+            problem = "cannot be held to: the run cannot be priced"
+        elif amount > budget:
+            problem = f"is exceeded: the estimated cost is USD {amount:.2f}"
+        else:
+            return
+        raise BenchError(ErrorCode.VALIDATION_ERROR,
+                         f"The run budget of USD {budget:.2f} ({whose}) {problem}. "
+                         f"{estimate['basis']}",
+                         {"max_cost": [f"budget USD {budget:.2f} {problem}"]})  # fmt: skip
 
     def estimate_seconds(self, run: Run) -> float:
         """Past durations of this backend's runs, scaled by the runs queued ahead on its queue."""

@@ -70,6 +70,9 @@ class Settings:
     redis:// URL, with an amqp:// broker."""
     rate_limit: str = _env("BENCH_RATE_LIMIT", "600/minute")
     max_active_runs: int = _env("BENCH_MAX_ACTIVE_RUNS", 200)
+    run_budgets: str | None = _env("BENCH_RUN_BUDGETS", None)
+    """The most one hardware run may cost, in USD, by tenant (``tenant:amount,*:amount``;
+    ``bench_common.pricing.Budgets``)."""
     max_verifications: int = _env("BENCH_MAX_VERIFICATIONS", 2)
     http_connection_limit: int = _env("BENCH_HTTP_CONNECTION_LIMIT", 1000)
     http_idle_timeout: int = _env("BENCH_HTTP_IDLE_TIMEOUT", 30)

@@ -11,10 +11,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bench_common import bell_tests, ghz_fidelity, metrics
+from bench_common import (
+    bell_tests,
+    bseq,
+    circuit_loads,
+    ghz_fidelity,
+    layer_fidelity,
+    metrics,
+    quantum_volume,
+)
+from bench_common.circuit_loads import CircuitLoad
 
 if TYPE_CHECKING:
-    from bench_common.catalogue import WorkloadSpec
+    from bench_common.catalogue import BackendSpec, WorkloadSpec
 
 
 def one_circuit(spec: WorkloadSpec) -> int:
@@ -37,7 +46,14 @@ class WorkloadType:
     ``on_device`` types (BSEQ, layer fidelity) are drawn on the device's own couplers: their
     builder also gets the backend's coupling graph, and ``circuits`` may answer None when
     the device decides how many there are. ``device_wide`` rows report the backend's width
-    as their ``qubits``."""
+    as their ``qubits``.
+
+    ``load`` prices a workload before it runs: what it sends to a backend, as arithmetic on
+    its spec (no Qiskit, no numpy; the API calls it), its circuit count and the gate counts
+    of its logical circuits, which gate-priced providers (Quantinuum's HQC) need. A type
+    whose ``circuits`` the device decides gives there the most it can be on the backend,
+    flagged ``upper_bound``. Without ``load`` a workload is priced by ``circuits`` alone, and
+    not at all where that is None or the provider prices gates."""
 
     name: str
     build: str
@@ -46,17 +62,27 @@ class WorkloadType:
     circuits: Callable[[WorkloadSpec], int | None] = one_circuit
     on_device: bool = False
     device_wide: bool = False
+    load: Callable[[WorkloadSpec, BackendSpec], CircuitLoad] | None = None
 
 
 WORKLOAD_TYPES: tuple[WorkloadType, ...] = (
     WorkloadType("BELL_STATE", ".workloads:ghz_chain", ghz_fidelity.statistics,
-                 ghz_fidelity.analyse, ghz_circuits),
+                 ghz_fidelity.analyse, ghz_circuits, load=circuit_loads.ghz_load),
     WorkloadType("GHZ_SCALING", ".workloads:ghz_chain", ghz_fidelity.statistics,
-                 ghz_fidelity.analyse, ghz_circuits),
+                 ghz_fidelity.analyse, ghz_circuits, load=circuit_loads.ghz_load),
     WorkloadType("DEPTH_STRESS", ".workloads:mirror_circuit", metrics.mirror_statistics,
-                 metrics.analyse_mirror),
+                 metrics.analyse_mirror, load=circuit_loads.mirror_load),
     WorkloadType("MIRROR", ".workloads:randomized_mirror", metrics.mirror_statistics,
-                 metrics.analyse_mirror, lambda spec: int(spec.params["circuits"])),
+                 metrics.analyse_mirror, lambda spec: int(spec.params["circuits"]),
+                 load=circuit_loads.randomized_mirror_load),
     WorkloadType("CHSH", ".workloads:chsh", bell_tests.statistics, bell_tests.analyse,
-                 lambda spec: len(bell_tests.SETTINGS)),
+                 lambda spec: len(bell_tests.SETTINGS), load=circuit_loads.chsh_load),
+    WorkloadType("BSEQ", ".bseq:bseq", bseq.statistics, bseq.analyse, lambda spec: None,
+                 on_device=True, device_wide=True),
+    WorkloadType(quantum_volume.WORKLOAD_TYPE, ".quantum_volume:model_circuits",
+                 quantum_volume.statistics, quantum_volume.analyse,
+                 lambda spec: int(spec.params["trials"]), on_device=True,
+                 load=circuit_loads.quantum_volume_load),
+    WorkloadType("LAYER_FIDELITY", ".layer_fidelity:layer_fidelity", layer_fidelity.statistics,
+                 layer_fidelity.analyse, layer_fidelity.circuits, on_device=True),
 )  # fmt: skip

@@ -100,13 +100,17 @@ class Bench:
         workloads: list[str] | None = None,
         shots: int = 1024,
         seed: int | None = None,
+        max_cost: float | None = None,
     ) -> Benchmark:
-        """Queue a run; the server's defaults apply to what is left out."""
+        """Queue a run; the server's defaults apply to what is left out. With ``max_cost``
+        (USD) a hardware run estimated to cost more is refused (``ValidationError``)."""
         body: dict[str, Any] = {"backend_id": backend, "shots": shots}
         if workloads is not None:
             body["workloads"] = workloads
         if seed is not None:
             body["seed"] = seed
+        if max_cost is not None:
+            body["max_cost"] = max_cost
         return Benchmark(self, self.client.post(f"{API_PATH}/run", body))
 
     def report(self, benchmark_id: str) -> Report:
@@ -155,6 +159,8 @@ class Benchmark:
         self.estimated_time_seconds: float = accepted["estimated_time_seconds"]
         self.message: str = accepted["message"]
         self.warning: str | None = accepted.get("warning")
+        self.estimated_cost: dict[str, Any] | None = accepted.get("estimated_cost")
+        """``{currency, amount, basis}`` from the provider's prices; None when simulated."""
         self.raw = accepted
 
     def __repr__(self) -> str:

@@ -18,6 +18,7 @@ from bench_common.cli import aligned, catalogue_of, fail, settings_of
 from bench_common.documents import Report, WorkloadRow
 from bench_common.errors import BenchError
 from bench_common.evidence import canonicalize
+from bench_common.quantum_volume import WORKLOAD_TYPE as QUANTUM_VOLUME
 from bench_common.service import RunRequest, RunService
 from bench_common.settings import DEV_TENANT
 from bench_common.store import Run
@@ -104,3 +105,5 @@ def run(
     shown = "-" if average is None else f"{average:.4f}"
     mode = " (simulated)" if report["execution_mode"] == "simulated" else ""
     click.echo(f"\naverage fidelity {shown}{mode}  report {path}  seed {report['seed']}")
+    if any(row["type"] == QUANTUM_VOLUME for row in report["workloads"]):
+        click.echo(f"quantum volume {report['summary']['quantum_volume'] or 'not reached'}")

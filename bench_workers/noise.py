@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import product
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -53,6 +54,10 @@ MAX_FLIP = 1 - 1e-12
 """Flip probabilities are capped below 1, where the Poisson rate of ``_hits`` is infinite."""
 OUTCOME_STREAM = 0x0D1CE
 """Spawn key of the outcome flips' generator, apart from the engine's own use of the seed."""
+CHANNEL_CACHE = 4096
+"""Gate channels kept per process (a device has a few hundred gate uses)."""
+STEP_CACHE = 1 << 16
+"""Distinct steps kept per process for sharing (``_shared``)."""
 
 
 @dataclass(frozen=True)
@@ -104,12 +109,15 @@ class OutcomeFlips:
     readout: NDArray[np.float64]
 
 
-def _labels(width: int) -> list[str]:
-    return ["".join(p) for p in product("IXYZ", repeat=width) if set(p) != {"I"}]
+@cache
+def _labels(width: int) -> tuple[str, ...]:
+    return tuple("".join(p) for p in product("IXYZ", repeat=width) if set(p) != {"I"})
 
 
+@lru_cache(maxsize=CHANNEL_CACHE)
 def depolarizing(qubits: Qubits, error: float) -> PauliChannel | None:
-    """The uniform Pauli channel with average gate infidelity ``error`` (None if zero)."""
+    """The uniform Pauli channel with average gate infidelity ``error`` (None if zero);
+    kept per gate use, since every circuit on a device asks for the same ones."""
     if error <= 0:
         return None
     dim = 2 ** len(qubits)
@@ -211,15 +219,30 @@ def flip_bits(packed: NDArray[np.uint8], flips: OutcomeFlips, rng: np.random.Gen
             column[flip] ^= mask
 
 
-def _durations(circuit: QuantumCircuit, model: DeviceModel) -> list[tuple[Qubits, float]]:
+class _Instruction(NamedTuple):
+    name: str
+    params: tuple[float, ...]
+    qubits: Qubits
+    clbits: tuple[int, ...]
+
+
+def _instructions(circuit: QuantumCircuit) -> list[_Instruction]:
+    """The circuit's instructions as plain data, read once and by name and parameters,
+    never through ``operation``: each read of it builds a new gate object."""
+    qubit_index = {bit: i for i, bit in enumerate(circuit.qubits)}.__getitem__
+    clbit_index = {bit: i for i, bit in enumerate(circuit.clbits)}.__getitem__
+    return [
+        _Instruction(instruction.name, tuple(map(float, instruction.params)),
+                     tuple(map(qubit_index, instruction.qubits)),
+                     tuple(map(clbit_index, instruction.clbits)))
+        for instruction in circuit.data
+    ]  # fmt: skip
+
+
+def _durations(instructions: list[_Instruction], model: DeviceModel) -> list[tuple[Qubits, float]]:
     """Each instruction's qubits and duration (barriers and measurements take no time)."""
-    index = {bit: i for i, bit in enumerate(circuit.qubits)}
-    timed = []
-    for instruction in circuit.data:
-        qubits = tuple(index[bit] for bit in instruction.qubits)
-        name = instruction.operation.name
-        timed.append((qubits, 0.0 if name in UNTIMED else model.gate(name, qubits).duration))
-    return timed
+    return [(i.qubits, 0.0 if i.name in UNTIMED else model.gate(i.name, i.qubits).duration)
+            for i in instructions]  # fmt: skip
 
 
 def _alap_starts(timed: list[tuple[Qubits, float]]) -> list[float]:
@@ -236,33 +259,30 @@ def _alap_starts(timed: list[tuple[Qubits, float]]) -> list[float]:
 
 
 @cache
-def _matrix(name: str, params: tuple[float, ...]) -> NDArray[np.complex128]:
+def gate_matrix(name: str, params: tuple[float, ...]) -> NDArray[np.complex128]:
+    """A standard gate's matrix, in Qiskit's order (the gate's first qubit least significant)."""
     gate = get_standard_gate_name_mapping()[name]
     return np.asarray((type(gate)(*params) if params else gate).to_matrix(), dtype=complex)
 
 
-def _terminal_frames(circuit: QuantumCircuit) -> dict[tuple[int, int], bool]:
+def _terminal_frames(instructions: list[_Instruction]) -> dict[tuple[int, int], bool]:
     """For each (instruction, qubit) whose wait before it is terminal (only single-qubit
     gates from there to a measurement that is the qubit's last instruction), whether those
     gates flip Z (an anti-diagonal product) or keep it (diagonal); absent if they do
     neither, or if the wait is not terminal."""
-    index = {bit: i for i, bit in enumerate(circuit.qubits)}
     after: dict[int, NDArray[np.complex128] | None] = {}
     frames: dict[tuple[int, int], bool] = {}
-    for position in reversed(range(len(circuit.data))):
-        instruction = circuit.data[position]
-        name = instruction.operation.name
+    for position in reversed(range(len(instructions))):
+        name, params, qubits, _ = instructions[position]
         if name == "barrier":
             continue
-        qubits = [index[bit] for bit in instruction.qubits]
         for qubit in qubits:
             if qubit not in after:
                 after[qubit] = np.eye(2, dtype=complex) if name == "measure" else None
             elif name == "measure" or len(qubits) > 1:
                 after[qubit] = None
             elif (product := after[qubit]) is not None:
-                params = tuple(map(float, instruction.operation.params))
-                after[qubit] = product @ _matrix(name, params)
+                after[qubit] = product @ gate_matrix(name, params)
             product = after[qubit]
             if product is None:
                 continue
@@ -284,6 +304,14 @@ def _then(channel: tuple[float, float], decay: float, flipped: bool) -> tuple[fl
     return rise * (1 - decay), fall + (1 - fall) * decay
 
 
+@lru_cache(maxsize=STEP_CACHE)
+def _shared(step: Step) -> Step:
+    """One object for equal steps: the circuits of a workload (and its runs with other
+    seeds) repeat most of each other's steps, and a cached plan's steps live as long as
+    it, so sharing them spares the memory and the garbage collector's full passes."""
+    return step
+
+
 def schedule(circuit: QuantumCircuit, model: DeviceModel) -> tuple[Step, ...]:
     """The ISA circuit's gates and measurements in order, with idle noise between them.
 
@@ -292,16 +320,15 @@ def schedule(circuit: QuantumCircuit, model: DeviceModel) -> tuple[Step, ...]:
     ``MeasureStep``; other waits carry the twirled ``idle_noise``. Gate and readout
     noise are not in the list: each engine attaches ``gate_noise`` and ``readout_error``.
     """
-    timed = _durations(circuit, model)
-    frames = _terminal_frames(circuit)
-    clbit_index = {bit: i for i, bit in enumerate(circuit.clbits)}
+    instructions = _instructions(circuit)
+    timed = _durations(instructions, model)
+    frames = _terminal_frames(instructions)
     free_at: dict[int, float] = {}
     outcome: dict[int, tuple[float, float]] = {}
     steps: list[Step] = []
-    for position, (instruction, (qubits, duration), start) in enumerate(
-        zip(circuit.data, timed, _alap_starts(timed), strict=True)
+    for position, ((name, params, qubits, clbits), (_, duration), start) in enumerate(
+        zip(instructions, timed, _alap_starts(timed), strict=True)
     ):
-        name = instruction.operation.name
         if name == "barrier":
             continue
         for qubit in qubits:
@@ -314,12 +341,10 @@ def schedule(circuit: QuantumCircuit, model: DeviceModel) -> tuple[Step, ...]:
                 decay, channel = terminal_noise(model, qubit, wait)
                 outcome[qubit] = _then(outcome.get(qubit, (0.0, 0.0)), decay, flipped)
             if channel is not None:
-                steps.append(IdleStep(channel))
+                steps.append(_shared(IdleStep(channel)))
         if name == "measure":
             rise, decay = outcome.pop(qubits[0], (0.0, 0.0))
-            clbit = clbit_index[instruction.clbits[0]]
-            steps.append(MeasureStep(qubits[0], clbit, decay, rise))
+            steps.append(_shared(MeasureStep(qubits[0], clbits[0], decay, rise)))
         else:
-            params = tuple(map(float, instruction.operation.params))
-            steps.append(GateStep(name, params, qubits))
+            steps.append(_shared(GateStep(name, params, qubits)))
     return tuple(steps)

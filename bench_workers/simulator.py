@@ -17,7 +17,7 @@ import copy
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from qiskit import QuantumCircuit
@@ -27,9 +27,10 @@ from qiskit.transpiler import StagedPassManager, generate_preset_pass_manager
 from bench_common.catalogue import BackendSpec
 from bench_common.device_models import CustomDevice
 from bench_common.documents import Calibration
+from bench_common.metrics import Counts
 from bench_common.results import WorkloadResult
 from bench_common.seeds import TRANSPILE_SEED, derive_seeds
-from bench_workers import aer_runner, stim_sampler, workloads
+from bench_workers import product_sampler, stim_sampler, workloads
 from bench_workers.devices import DeviceModel, device_model, target
 from bench_workers.executors.base import JobSpec
 from bench_workers.noise import GateStep, MeasureStep, Step, schedule
@@ -83,9 +84,11 @@ def circuit_of(width: int, gates: Gates) -> QuantumCircuit:
     return circuit
 
 
+@cache
 def pass_manager(noise_model: str, custom: CustomDevice | None = None) -> StagedPassManager:
     """Level-1 stages with the layout and routing stages of level 2 (see the constants),
-    seeded with the fixed ``TRANSPILE_SEED``."""
+    seeded with the fixed ``TRANSPILE_SEED``. Built once per device and process (building
+    costs more than running it on a small circuit); a process runs one workload at a time."""
     device = target(noise_model, custom)
     manager = generate_preset_pass_manager(OPTIMIZATION_LEVEL, target=device,
                                            seed_transpiler=TRANSPILE_SEED)  # fmt: skip
@@ -97,16 +100,18 @@ def pass_manager(noise_model: str, custom: CustomDevice | None = None) -> Staged
 
 @lru_cache(maxsize=CACHE_SIZE)
 def transpiled(
-    backend: BackendSpec, width: int, preparation: Gates, physical: bool = False
-) -> QuantumCircuit:
+    backend: BackendSpec, width: int, preparation: Gates, physical: bool = False,
+    qubits: tuple[int, ...] | None = None,
+) -> QuantumCircuit:  # fmt: skip
     """A preparation on the device: noise-aware layout, routing, the device's gates (a
-    ``physical`` one keeps its qubits: see ``LogicalCircuit.physical``)."""
+    ``physical`` one keeps its qubits, a placed one stays on its ``qubits``: see
+    ``LogicalCircuit``)."""
     model = device_model(backend.noise_model, backend.custom)
     if width > model.num_qubits:
         raise ValueError(f"a {width}-qubit workload does not fit {backend.id} "
                          f"({model.num_qubits} qubits)")  # fmt: skip
-    manager = (workloads.physical_pass_manager(target(backend.noise_model, backend.custom))
-               if physical else pass_manager(backend.noise_model, backend.custom))  # fmt: skip
+    manager = workloads.manager_for(physical, qubits, target(backend.noise_model, backend.custom),
+                                    pass_manager(backend.noise_model, backend.custom))  # fmt: skip
     result: QuantumCircuit = manager.run(circuit_of(width, preparation))
     return result
 
@@ -114,11 +119,11 @@ def transpiled(
 @lru_cache(maxsize=CACHE_SIZE)
 def plan(
     backend: BackendSpec, width: int, preparation: Gates, basis: tuple[workloads.BasisGate, ...],
-    physical: bool = False,
+    physical: bool = False, qubits: tuple[int, ...] | None = None,
 ) -> Plan:  # fmt: skip
     model = device_model(backend.noise_model, backend.custom)
     device = target(backend.noise_model, backend.custom)
-    prepared = transpiled(backend, width, preparation, physical)
+    prepared = transpiled(backend, width, preparation, physical, qubits)
     executed = workloads.on_device(prepared, width, basis, workloads.one_qubit_basis(device))
     steps = schedule(executed, model)
     try:
@@ -133,7 +138,7 @@ def plan(
 def plan_of(backend: BackendSpec, circuit: workloads.LogicalCircuit) -> Plan:
     preparation = circuit.preparation
     return plan(backend, preparation.num_qubits, gates_of(preparation), circuit.basis,
-                circuit.physical)  # fmt: skip
+                circuit.physical, circuit.qubits)  # fmt: skip
 
 
 def calibration_used(model: DeviceModel, plans: Sequence[Plan], noise_model: str) -> Calibration:
@@ -147,11 +152,27 @@ def calibration_used(model: DeviceModel, plans: Sequence[Plan], noise_model: str
     return snapshot
 
 
-def sample(prepared: Plan, model: DeviceModel, shots: int, seed: int) -> dict[str, int]:
+def sample(prepared: Plan, model: DeviceModel, shots: int, seed: int) -> Counts:
     """Counts from Stim when the circuit is Clifford, else from Aer."""
-    if prepared.stim is not None:
-        return stim_sampler.sample_counts(prepared.stim, shots, seed)
-    return aer_runner.run_counts(prepared.steps, model, prepared.executed.num_clbits, shots, seed)
+    return sample_all([prepared], model, shots, [seed])[0]
+
+
+def sample_all(
+    plans: Sequence[Plan], model: DeviceModel, shots: int, seeds: Sequence[int]
+) -> list[Counts]:
+    """Counts of each circuit: from Stim when it is Clifford, else from Aer, where a
+    workload's circuits go in one batch (``aer_runner.run_many``), each split into its
+    independent pieces (``product_sampler``)."""
+    counts: list[Counts] = [
+        stim_sampler.sample_counts(p.stim, shots, seed) if p.stim is not None else {}
+        for p, seed in zip(plans, seeds, strict=True)
+    ]
+    on_aer = [i for i, p in enumerate(plans) if p.stim is None]
+    batch = [(plans[i].steps, plans[i].executed.num_clbits) for i in on_aer]
+    simulated = product_sampler.run_many(batch, model, shots, [seeds[i] for i in on_aer])
+    for i, tally in zip(on_aer, simulated, strict=True):
+        counts[i] = tally
+    return counts
 
 
 def execute(job: JobSpec) -> WorkloadResult:
@@ -164,7 +185,7 @@ def execute(job: JobSpec) -> WorkloadResult:
     plans = [plan_of(backend, circuit) for circuit in circuits]
     model = device_model(backend.noise_model, backend.custom)
     streams = np.random.SeedSequence(seeds.sample).generate_state(len(plans))
-    counts = [sample(p, model, job.shots, int(s)) for p, s in zip(plans, streams, strict=True)]
+    counts = sample_all(plans, model, job.shots, [int(s) for s in streams])
     used = calibration_used(model, plans, backend.noise_model)
     result = workloads.workload_result(
         job, circuits, [p.executed for p in plans], counts, execution_time_ms=None,

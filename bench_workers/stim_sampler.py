@@ -1,4 +1,5 @@
-"""Noisy Clifford circuits on Stim: a scheduled ISA circuit in, hex-keyed counts out.
+"""Noisy Clifford circuits on Stim: a scheduled ISA circuit in, hex-keyed counts out
+(``PackedCounts``: columns of bit-packed outcomes, never a Python object per outcome).
 
 Rotation angles must be multiples of π/2 (to within ``ANGLE_TOLERANCE``, then snapped
 exactly), else the circuit is not Clifford and ``NotCliffordError`` sends it to Aer. A gate
@@ -15,13 +16,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import stim
 from numpy.typing import NDArray
 from qiskit.circuit.library import get_standard_gate_name_mapping
 
+from bench_common.packed_counts import PackedCounts
+from bench_workers.allocator import keep_freed_memory
 from bench_workers.devices import DeviceModel
 from bench_workers.noise import (
     GateStep,
@@ -39,6 +42,8 @@ from bench_workers.noise import (
 ANGLE_TOLERANCE = 1e-8
 QUARTER_TURN = math.pi / 2
 CHANNELS = {1: "PAULI_CHANNEL_1", 2: "PAULI_CHANNEL_2"}
+LINE_CACHE = 1 << 16
+"""Stim lines of gates and channels kept per process (a few MB at most)."""
 
 StimOps = tuple[tuple[str, tuple[int, ...]], ...]
 
@@ -108,22 +113,30 @@ def stim_ops(name: str, params: tuple[float, ...]) -> StimOps:
     )
 
 
+@lru_cache(maxsize=LINE_CACHE)
 def _channel_line(channel: PauliChannel) -> str:
     probabilities = ",".join(repr(p) for _, p in channel.terms)
     return f"{CHANNELS[len(channel.qubits)]}({probabilities}) {' '.join(map(str, channel.qubits))}"
 
 
+@lru_cache(maxsize=LINE_CACHE)
+def _gate_lines(step: GateStep) -> tuple[str, ...]:
+    """The Stim lines of a gate on its qubits (``NotCliffordError`` if it has none)."""
+    ops = stim_ops(step.name, tuple(map(snap, step.params)))
+    return tuple(f"{op} {' '.join(str(step.qubits[t]) for t in targets)}" for op, targets in ops)
+
+
 def compile_program(steps: tuple[Step, ...], model: DeviceModel, num_clbits: int) -> StimProgram:
     """The Stim circuit of a scheduled ISA circuit, with the device's noise inline. Written
-    as Stim's text and parsed once: appending instructions one by one costs ~60 µs each."""
+    as Stim's text and parsed once: appending instructions one by one costs ~60 µs each.
+    The text of each gate and channel is kept per process: the circuits of a workload share
+    most of their steps (a new setting changes only the last layer)."""
     lines: list[str] = []
     records: dict[int, int] = {}
     measured = 0
     for step in steps:
         if isinstance(step, GateStep):
-            params = tuple(map(snap, step.params))
-            for op, targets in stim_ops(step.name, params):
-                lines.append(f"{op} {' '.join(str(step.qubits[t]) for t in targets)}")
+            lines += _gate_lines(step)
             channel = gate_noise(model, step.name, step.qubits)
             if channel is not None:
                 lines.append(_channel_line(channel))
@@ -147,24 +160,15 @@ def compile_program(steps: tuple[Step, ...], model: DeviceModel, num_clbits: int
 
 
 def counts_from_packed(packed: NDArray[np.uint8]) -> dict[str, int]:
-    """Hex-keyed counts of shots × bytes rows, bits packed little-endian (clbit 0 first).
-
-    Byte-reversed, each row is its outcome in big-endian order, so grouping the rows as
-    opaque byte strings sorts them numerically, and writing the distinct rows out as one
-    hex string and slicing it is the cheapest way to make a key per outcome.
-    """
-    width = packed.shape[1]
-    rows = np.ascontiguousarray(packed[:, ::-1]).view(np.dtype((np.void, width))).ravel()
-    distinct, counts = np.unique(rows, return_counts=True)
-    text = distinct.tobytes().hex()
-    step = 2 * width
-    keys = ["0x" + (text[i : i + step].lstrip("0") or "0") for i in range(0, len(text), step)]
-    return dict(zip(keys, counts.tolist(), strict=True))
+    """Hex-keyed counts of shots × bytes rows, bits packed little-endian (clbit 0 first)."""
+    return PackedCounts.of_shots(packed).to_dict()
 
 
-def sample_counts(program: StimProgram, shots: int, seed: int) -> dict[str, int]:
+def sample_counts(program: StimProgram, shots: int, seed: int) -> PackedCounts:
     """``shots`` samples, reproducible for a seed on the same Stim and NumPy versions and
-    machine: Stim's noiseless measurements, then each clbit's decay and readout flip."""
+    machine: Stim's noiseless measurements, then each clbit's decay and readout flip; kept
+    as columns, since a wide noisy register has about as many distinct outcomes as shots."""
+    keep_freed_memory()
     sampler = program.circuit.compile_sampler(seed=seed)
     if program.record_of_clbit == tuple(range(program.circuit.num_measurements)):
         packed = sampler.sample(shots, bit_packed=True)
@@ -172,4 +176,4 @@ def sample_counts(program: StimProgram, shots: int, seed: int) -> dict[str, int]
         bits = sampler.sample(shots)[:, list(program.record_of_clbit)]
         packed = np.packbits(bits, axis=1, bitorder="little")
     flip_bits(packed, program.flips(), outcome_rng(seed))
-    return counts_from_packed(packed)
+    return PackedCounts.of_shots(packed)

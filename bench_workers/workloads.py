@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import cache
-from itertools import combinations
+from functools import cache, lru_cache
+from itertools import combinations, permutations
 from types import MappingProxyType
 from typing import NamedTuple, cast
 from weakref import finalize
@@ -40,6 +40,7 @@ from bench_common.metrics import Counts, Measured
 from bench_common.results import CircuitRecord, WorkloadResult
 from bench_common.seeds import TRANSPILE_SEED
 from bench_common.workload_types import WorkloadType
+from bench_workers import qasm_export
 from bench_workers.devices import ANY_QUBITS, device_model
 from bench_workers.executors.base import JobSpec
 from bench_workers.plugins import resolve
@@ -57,6 +58,14 @@ INLINE_COUNTS = 4096
 counts are committed to by their hash and downloaded on request."""
 
 
+@cache
+def _standard_gates() -> dict[str, Gate]:
+    """Qiskit builds this mapping afresh on every call (about a millisecond), which adds up
+    over the basis gates of device-wide circuits."""
+    gates: dict[str, Gate] = get_standard_gate_name_mapping()
+    return gates
+
+
 class BasisGate(NamedTuple):
     """A gate of the measurement-basis change: a standard gate by name, on a logical qubit,
     with its angle when it takes one."""
@@ -66,7 +75,7 @@ class BasisGate(NamedTuple):
     angle: float | None = None
 
     def operation(self) -> Gate:
-        gate = get_standard_gate_name_mapping()[self.name]
+        gate = _standard_gates()[self.name]
         return gate if self.angle is None else type(gate)(self.angle)
 
 
@@ -83,6 +92,10 @@ class LogicalCircuit:
     """Whether the preparation is written on the device's own qubits (qubit i is physical
     qubit i, two-qubit gates only on couplers): it is then translated to the device's gates
     where it stands, never laid out or routed."""
+    qubits: tuple[int, ...] | None = None
+    """The physical qubits its builder placed it on (from the ``DeviceGraph``), logical
+    qubit i starting on ``qubits[i]``: routing stays on the couplers among them, so the
+    circuit touches no other qubit."""
 
     def logical(self) -> QuantumCircuit:
         """The whole logical circuit, as the evidence shows it."""
@@ -102,15 +115,23 @@ Builder = Callable[[WorkloadSpec, np.random.Generator], list[LogicalCircuit]]
 @dataclass(frozen=True)
 class DeviceGraph:
     """What a device-aware builder (``WorkloadType.on_device``) sees of a device: its width,
-    its usable couplers with their two-qubit gate error, and each usable qubit's readout
-    error. Taken from the backend's device model, on hardware too, so the circuits of a run
-    are rebuilt identically from its seed whenever the executor needs them again."""
+    its usable couplers with their two-qubit gate error and native gate, and each usable
+    qubit's readout and single-qubit gate errors. Taken from the backend's device model, on
+    hardware too, so the circuits of a run are rebuilt identically from its seed whenever
+    the executor needs them again."""
 
     qubits: int
     couplers: Mapping[tuple[int, int], float]
     """Undirected pairs (low, high) to the lowest error of a two-qubit gate on them."""
     readout: Mapping[int, float]
     """Readout error of every qubit a circuit may use."""
+    native: Mapping[tuple[int, int], tuple[str, tuple[int, int]]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    """Per coupler, its lowest-error two-qubit gate and the qubits in the order the device
+    runs it (for protocols that benchmark the native gate itself, as layer fidelity does)."""
+    one_qubit: Mapping[int, float] = field(default_factory=lambda: MappingProxyType({}))
+    """Per usable qubit, the highest error of its single-qubit gates."""
 
 
 DeviceBuilder = Callable[[WorkloadSpec, np.random.Generator, DeviceGraph], list[LogicalCircuit]]
@@ -122,17 +143,24 @@ def device_graph(backend: BackendSpec) -> DeviceGraph:
     usable = [q for q in range(model.num_qubits) if q not in model.faulty_qubits]
     gates = get_standard_gate_name_mapping()
     couplers: dict[tuple[int, int], float] = {}
+    native: dict[tuple[int, int], tuple[str, tuple[int, int]]] = {}
+    one_qubit = dict.fromkeys(usable, 0.0)
     for name, table in model.gates.items():
-        if gates[name].num_qubits != 2:
+        if gates[name].num_qubits == 1:
+            for q in one_qubit:
+                gate_figures = table.get((q,), table.get(ANY_QUBITS))
+                one_qubit[q] = max(one_qubit[q], gate_figures.error if gate_figures else 0.0)
             continue
         if ANY_QUBITS in table:
-            uses = {pair: table[ANY_QUBITS].error for pair in combinations(usable, 2)}
+            uses = {pair: (table[ANY_QUBITS].error, pair) for pair in combinations(usable, 2)}
         else:
-            uses = {(min(on), max(on)): figures.error for on, figures in table.items()}
-        for pair, error in uses.items():
-            couplers[pair] = min(error, couplers.get(pair, error))
+            uses = {(min(on), max(on)): (f.error, (on[0], on[1])) for on, f in table.items()}
+        for pair, (error, on) in uses.items():
+            if pair not in couplers or error < couplers[pair]:
+                couplers[pair], native[pair] = error, (name, on)
     readout = {q: model.qubits[q].readout_error for q in usable}
-    return DeviceGraph(model.num_qubits, MappingProxyType(couplers), MappingProxyType(readout))
+    return DeviceGraph(model.num_qubits, MappingProxyType(couplers), MappingProxyType(readout),
+                       MappingProxyType(native), MappingProxyType(one_qubit))  # fmt: skip
 
 
 def ghz_preparation(qubits: int, name: str) -> QuantumCircuit:
@@ -327,23 +355,42 @@ _PREFIX_QASM: dict[int, tuple[int, str]] = {}
 """Exported prefixes by ``id`` of their transpiled preparation, dropped when it is."""
 
 
-def executed_qasm3(transpiled: QuantumCircuit, executed: QuantumCircuit) -> str:
-    """OpenQASM 3 of a circuit made by ``on_device`` from ``transpiled``: the shared prefix
-    is exported once (Qiskit's exporter costs ~50 ms on a 127-qubit device), then each
-    circuit's own single-qubit layer and measurements are written after it."""
+def _prefix_qasm3(transpiled: QuantumCircuit, width: int) -> tuple[int, str, Callable[[int], str]]:
+    """The shared prefix of the circuits on ``transpiled`` (``_measured_prefix``), exported
+    once (Qiskit's exporter costs ~50 ms on a 127-qubit device): its instruction count, its
+    text, and how it names qubit i (physical circuits name qubits $i; others declare a
+    register, as the exporter does)."""
     key = id(transpiled)
     if key not in _PREFIX_QASM:
-        prefix = _measured_prefix(transpiled, executed.num_clbits)
-        _PREFIX_QASM[key] = (len(prefix.data), qasm3.dumps(prefix))
+        prefix = _measured_prefix(transpiled, width)
+        _PREFIX_QASM[key] = (len(prefix.data), qasm_export.dumps(prefix))
         finalize(transpiled, _PREFIX_QASM.pop, key, None)
     length, text = _PREFIX_QASM[key]
-    # Physical circuits name qubits $i; others declare a register, as the exporter does.
     declared = re.search(r"^qubit\[\d+\] (\w+);$", text, re.MULTILINE)
     register = declared[1] if declared else None
 
     def name(index: int) -> str:
         return f"{register}[{index}]" if register else f"${index}"
 
+    return length, text, name
+
+
+@lru_cache(maxsize=1024)
+def _qasm_angle(value: float) -> str:
+    """An angle as the exporter writes it (``pi/2``); a device's layers repeat a few."""
+    text: str = pi_check(value, output="qasm")
+    return text
+
+
+def _gate_line(name: str, params: Sequence[float], qubit: str) -> str:
+    text = ", ".join(_qasm_angle(float(p)) for p in params)
+    return f"{name}{f'({text})' if text else ''} {qubit};"
+
+
+def executed_qasm3(transpiled: QuantumCircuit, executed: QuantumCircuit) -> str:
+    """OpenQASM 3 of a circuit made by ``on_device`` from ``transpiled``: the shared prefix
+    (``_prefix_qasm3``), then this circuit's own single-qubit layer and measurements."""
+    length, text, name = _prefix_qasm3(transpiled, executed.num_clbits)
     lines = []
     for instruction in executed.data[length:]:
         qubit = executed.find_bit(instruction.qubits[0]).index
@@ -352,18 +399,58 @@ def executed_qasm3(transpiled: QuantumCircuit, executed: QuantumCircuit) -> str:
             clbit = executed.find_bit(instruction.clbits[0]).index
             lines.append(f"meas[{clbit}] = measure {name(qubit)};")
         else:
-            params = ", ".join(pi_check(float(p), output="qasm") for p in operation.params)
-            lines.append(f"{operation.name}{f'({params})' if params else ''} {name(qubit)};")
+            lines.append(_gate_line(operation.name, operation.params, name(qubit)))
     return text + "".join(line + "\n" for line in lines)
 
 
+@cache
 def physical_pass_manager(target: Target) -> StagedPassManager:
     """Translation to the device's gates with every qubit left where it stands (the trivial
-    layout; a physical circuit's two-qubit gates are on couplers, so routing adds nothing)."""
+    layout; a physical circuit's two-qubit gates are on couplers, so routing adds nothing).
+    Made once per target: making one costs ~0.2 s, and a layer-fidelity workload
+    translates tens of physical circuits."""
     trivial = list(range(target.num_qubits))
     return generate_preset_pass_manager(
         OPTIMIZATION_LEVEL, target=target, initial_layout=trivial, seed_transpiler=TRANSPILE_SEED
     )
+
+
+def placed_target(target: Target, qubits: tuple[int, ...]) -> Target:
+    """``target`` with every instruction kept on ``qubits`` only (one that holds on any
+    qubits made explicit on them)."""
+    placed = Target(num_qubits=target.num_qubits, dt=target.dt)
+    for name in target.operation_names:
+        operation, table = target.operation_from_name(name), target[name]
+        if isinstance(operation, type):  # variadic (control flow): no qubits of its own
+            placed.add_instruction(operation, name=name)
+            continue
+        if None in table:
+            kept = {on: table[None] for on in permutations(qubits, operation.num_qubits)}
+        else:
+            kept = {on: figures for on, figures in table.items() if set(on) <= set(qubits)}
+        placed.add_instruction(operation, kept, name=name)
+    return placed
+
+
+@lru_cache(maxsize=64)
+def placed_pass_manager(target: Target, qubits: tuple[int, ...]) -> StagedPassManager:
+    """Level-1 stages on ``placed_target``, from the layout ``qubits``: routing has no
+    coupler off them to use. Bounded: a hardware executor may fetch a new target per job."""
+    return generate_preset_pass_manager(
+        OPTIMIZATION_LEVEL, target=placed_target(target, qubits), initial_layout=list(qubits),
+        seed_transpiler=TRANSPILE_SEED,
+    )  # fmt: skip
+
+
+def manager_for(
+    physical: bool, qubits: tuple[int, ...] | None, target: Target,
+    default: StagedPassManager | PassManager,
+) -> StagedPassManager | PassManager:  # fmt: skip
+    """How a circuit reaches ``target``: translated in place (``LogicalCircuit.physical``),
+    kept on its builder's qubits (``LogicalCircuit.qubits``), or through ``default``."""
+    if physical:
+        return physical_pass_manager(target)
+    return default if qubits is None else placed_pass_manager(target, qubits)
 
 
 def transpile_all(
@@ -377,7 +464,7 @@ def transpile_all(
     for circuit in circuits:
         key = id(circuit.preparation)
         if key not in transpiled:
-            chosen = physical_pass_manager(target) if circuit.physical else manager
+            chosen = manager_for(circuit.physical, circuit.qubits, target, manager)
             transpiled[key] = chosen.run(circuit.preparation)
         width = circuit.preparation.num_qubits
         executed.append(on_device(transpiled[key], width, circuit.basis, basis))
@@ -424,6 +511,27 @@ class CircuitFacts:
         )
 
 
+QASM_STANDARD_GATES = frozenset({"p", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "rx", "ry",
+                                 "rz", "id", "u1", "u2", "u3"})  # fmt: skip
+"""The single-qubit gates of OpenQASM 3's ``stdgates.inc``, which the exporter writes by name
+without a definition."""
+
+
+def logical_qasm3(circuit: LogicalCircuit) -> str:
+    """OpenQASM 3 of ``circuit.logical()``, as the exporter writes it: when its basis gates
+    are standard, the preparation's part exported once for all the circuits that share it
+    (``_prefix_qasm3``), then the basis gates and measurements written after it."""
+    if any(gate.name not in QASM_STANDARD_GATES for gate in circuit.basis):
+        exported: str = qasm3.dumps(circuit.logical())
+        return exported
+    width = circuit.preparation.num_qubits
+    _, text, name = _prefix_qasm3(circuit.preparation, width)
+    lines = [_gate_line(g.name, () if g.angle is None else (g.angle,), name(g.qubit))
+             for g in circuit.basis]  # fmt: skip
+    lines += [f"meas[{qubit}] = measure {name(qubit)};" for qubit in range(width)]
+    return text + "".join(line + "\n" for line in lines)
+
+
 def records(
     job: JobSpec, circuits: Sequence[LogicalCircuit], executed: Sequence[QuantumCircuit],
     counts: Sequence[Counts], executed_qasm: Sequence[str] | None = None,
@@ -435,8 +543,8 @@ def records(
     return [
         CircuitRecord.of(
             name=circuit.name, meta=dict(circuit.meta), shots=job.shots,
-            logical_qasm3=qasm3.dumps(circuit.logical()), executed_qasm3=text,
-            statistics=kind.statistics(circuit.meta, tally, qubits), counts=dict(tally),
+            logical_qasm3=logical_qasm3(circuit), executed_qasm3=text,
+            statistics=kind.statistics(circuit.meta, tally, qubits), counts=tally,
             inline=len(tally) <= INLINE_COUNTS,
         )
         for circuit, text, tally in zip(circuits, texts, counts, strict=True)

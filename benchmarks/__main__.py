@@ -5,7 +5,17 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ("evidence", "simulator", "pipeline", "api", "dashboard", "chaos")
+MODULES = (
+    "evidence",
+    "simulator",
+    "quantum_volume",
+    "bseq",
+    "layer_fidelity",
+    "pipeline",
+    "api",
+    "dashboard",
+    "chaos",
+)
 
 
 def main(names: list[str]) -> None:

@@ -6,7 +6,8 @@ properties and status (the calibration snapshot ``FakeBrisbane`` ships, as the s
 send it) and the job endpoints. A job is created ``Queued`` and moves on only when a test
 sets its ``status`` (the SDK reads a job more than once per status check). A completed job's
 result holds the noiseless samples of each circuit it received, one execution span of
-``SPAN_SECONDS``, and ``QUANTUM_SECONDS`` of usage in its metrics.
+``SPAN_SECONDS``, and ``QUANTUM_SECONDS`` of usage in its metrics, ``CHARGED_SECONDS`` of
+them billed.
 
 Jobs of the ``executor`` program (what the client-side ``Sampler`` submits) take a quantum
 program (``ibm_quantum_schemas.executor`` params) and answer a quantum program result of the
@@ -48,6 +49,7 @@ RUNTIME = "https://quantum.cloud.ibm.com/api/v1"
 DEVICE = "ibm_brisbane"
 SPAN_SECONDS = 1.375
 QUANTUM_SECONDS = 2.0
+CHARGED_SECONDS = 2.25
 STARTED = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 PLAN_ID = "played-plan"
 EXECUTOR = "executor"
@@ -277,7 +279,9 @@ class PlayedIBM:
         if rest == ["results"]:
             return 200, {"Content-Type": "text/plain"}, f"Played job {job.status.lower()}"
         if rest == ["metrics"]:
-            return _json({"usage": {"quantum_seconds": QUANTUM_SECONDS, "seconds": 3.0}})
+            return _json({"usage": {"quantum_seconds": QUANTUM_SECONDS, "seconds": 3.0,
+                                    "qpu_charge_time_seconds": CHARGED_SECONDS,
+                                    "status": "complete"}})  # fmt: skip
         if rest == ["cancel"] and method == "POST":
             job.status = "Cancelled"
             return 204, {}, ""

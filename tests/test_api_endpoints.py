@@ -52,7 +52,9 @@ def test_post_run_queues_a_run_with_the_contract_answer(app: Flask, client: Flas
     answer = client.post(f"{API}/run", headers=A, json={"backend_id": "ibm_brisbane"})
     assert answer.status_code == 202, answer.json
     body = answer.json
-    assert set(body) == {"benchmark_id", "status", "estimated_time_seconds", "message", "warning"}
+    assert set(body) == {"benchmark_id", "status", "estimated_time_seconds", "message", "warning",
+                         "estimated_cost"}  # fmt: skip
+    assert body["estimated_cost"] is None  # simulated: nothing is billed
     assert uuid.UUID(body["benchmark_id"]).version == 4
     assert body["status"] == "queued"
     assert isinstance(body["estimated_time_seconds"], float)

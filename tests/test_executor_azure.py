@@ -50,6 +50,9 @@ ENDED = {
     "YY": "2026-11-25T10:00:04.250000Z",
 }
 HQC = {"ZZ": 5.42, "XX": 5.87, "YY": 6.11}
+AZURE_BILLING = (
+    "Azure Quantum jobs' costEstimate: events[].amountBilled by measureUnit, estimatedTotal"
+)
 
 
 def cost(basis: str) -> dict[str, object]:
@@ -155,6 +158,11 @@ def test_bell_state_on_quantinuum_h2_from_submit_to_result(service: PlayedAzure)
     ]  # fmt: skip
     assert evidence["target"] == "quantinuum.qpu.h2-1"
     assert (evidence["availability"], evidence["average_queue_time_s"]) == ("Available", 5400)
+    # What the jobs' cost estimates say was billed, added up, is in the row.
+    assert result.report_entry()["billed_usage"] == {
+        "usage": [{"unit": "hqc", "quantity": pytest.approx(sum(HQC.values()))}],
+        "amount": 0.0, "currency": "USD", "source": AZURE_BILLING,
+    }  # fmt: skip
     assert parse_time(evidence["timestamp"]) is not None and evidence["timestamp"].endswith("Z")
 
 
@@ -189,6 +197,10 @@ def test_a_failed_job_is_a_failed_row_with_the_service_error(
     assert [j["job_status"] for j in jobs_evidence] == ["Succeeded", failed, "Succeeded"]
     assert jobs_evidence[0]["cost_estimate"] == cost(basis_of(service, ids[0]))
     assert jobs_evidence[2]["cost_estimate"] == cost(basis_of(service, ids[2]))
+    billed = sum(HQC[basis_of(service, job_id)] for job_id in (ids[0], ids[2]))
+    assert result.report_entry()["billed_usage"]["usage"] == [
+        {"unit": "hqc", "quantity": pytest.approx(billed)}
+    ]
 
 
 def test_a_redelivered_submit_creates_no_second_job(service: PlayedAzure) -> None:

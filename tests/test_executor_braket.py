@@ -455,6 +455,13 @@ def test_every_circuit_is_a_task_polled_and_its_result_read_from_s3(
     }
     assert json.loads(json.dumps(calibration)) == calibration
     assert result.report_entry()["timing_source"] == "wall_clock"
+    # Braket bills per task and per shot: the tasks, and the shots their metadata states.
+    assert result.report_entry()["billed_usage"] == {
+        "usage": [{"unit": "tasks", "quantity": GHZ_CIRCUITS},
+                  {"unit": "shots", "quantity": GHZ_CIRCUITS * SHOTS}],
+        "amount": None, "currency": None,
+        "source": "Braket task results: one task per circuit, taskMetadata.shots",
+    }  # fmt: skip
 
 
 def test_a_redelivered_submit_sends_the_same_client_tokens_and_gets_the_same_tasks(
@@ -614,6 +621,7 @@ def test_the_local_simulator_runs_a_workload_through_the_same_path(workload_id: 
     assert hellinger >= 0.99
     assert result.execution_time_ms is not None and result.execution_time_ms >= 0
     assert result.calibration["device"] == "StateVectorSimulator"
+    assert "billed_usage" not in result.report_entry()  # a local simulator bills nothing
 
 
 def test_a_simulator_s_reported_execution_duration_is_provider_timing() -> None:
@@ -622,6 +630,7 @@ def test_a_simulator_s_reported_execution_duration_is_provider_timing() -> None:
     document = results_json(task_arns(1)[0], source, BRAKET_OUTCOMES, 2750.0, simulator_ms=42)
     result = GateModelQuantumTaskResult.from_string(document)
     assert braket_results.timing(result) == (42.0, "provider")
+    assert braket_results.billed_usage([result]) is None  # billed by the minute, not shot
 
 
 def test_the_simulator_durations_of_the_tasks_add_up(

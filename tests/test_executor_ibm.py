@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 import responses
-from played_ibm import CREDENTIALS, EXECUTOR, QUANTUM_SECONDS, SPAN_SECONDS, PlayedIBM
+from played_ibm import (
+    CHARGED_SECONDS,
+    CREDENTIALS,
+    EXECUTOR,
+    QUANTUM_SECONDS,
+    SPAN_SECONDS,
+    PlayedIBM,
+)
 from qiskit import qasm3
 from qiskit_ibm_runtime.fake_provider import FakeBrisbane, FakeManilaV2, FakeTorino
 from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
@@ -68,6 +75,7 @@ def test_local_mode_runs_workloads_on_fake_backends(
         assert result.calibration["device"] == fake.name
         assert len(result.calibration["qubits"]) == result.qubits
         assert result.two_qubit_gate_count == result.qubits - 1
+        assert "billed_usage" not in result.report_entry()  # local mode bills nothing
         canonicalize(result.to_dict())
         canonicalize(result.report_entry())
 
@@ -96,6 +104,11 @@ def test_played_service_job_reports_the_provider_spans(played: PlayedIBM) -> Non
     assert [c.executed_qasm3 for c in result.circuits] == [qasm3.dumps(c) for c in received]
     assert result.calibration["timestamp"] == SNAPSHOT_TIME
     assert sorted(result.calibration["gates"]) == ["ecr", "rz", "sx"]
+    # What the service says it charged, not the QPU time it also reports.
+    assert result.report_entry()["billed_usage"] == {
+        "usage": [{"unit": "seconds", "quantity": CHARGED_SECONDS}], "amount": None,
+        "currency": None, "source": "IBM Quantum job metrics: usage.qpu_charge_time_seconds",
+    }  # fmt: skip
     canonicalize(result.to_dict())
 
 
@@ -150,6 +163,28 @@ def test_constructing_and_running_raises_no_deprecation_warning(played: PlayedIB
         assert remote.poll(remote_id) == "done"
         assert sum(remote.result(job, remote_id).circuits[0].counts.values()) == SHOTS
     assert _deprecations(caught) == []
+
+
+@pytest.mark.parametrize(
+    ("usage", "billed"),
+    [
+        ({"qpu_charge_time_seconds": 3.5, "status": "complete", "quantum_seconds": 9.0},
+         ("qpu_charge_time_seconds", 3.5)),
+        ({"qpu_charge_time_seconds": 0, "status": "pending"}, None),
+        ({"quantum_seconds": 4.0, "seconds": 5.0}, ("quantum_seconds", 4.0)),
+        ({}, None),
+    ],
+    ids=["charged", "pending", "older-answer", "none"],
+)  # fmt: skip
+def test_billed_seconds_are_the_final_charge_the_service_states(
+    usage: dict[str, object], billed: tuple[str, float] | None
+) -> None:
+    found = ibm.billed_seconds(usage)
+    if billed is None:
+        assert found is None
+    else:
+        assert found is not None and found["source"].endswith("usage." + billed[0])
+        assert found["usage"] == [{"unit": "seconds", "quantity": billed[1]}]
 
 
 def test_played_job_without_spans_is_timed_by_its_metrics(played: PlayedIBM) -> None:

@@ -133,6 +133,7 @@ export async function run(ctx) {
       ["Shots per circuit", report.shots],
       ["Workloads completed", `${report.summary.completed_workloads} of ${report.summary.total_workloads}`],
       ["Average fidelity", fmt.fidelity(report.summary.average_fidelity)],
+      ...(report.workloads.some((w) => w.type === "QUANTUM_VOLUME") ? [["Quantum volume", report.summary.quantum_volume ?? "not reached"]] : []),
       ["Total execution time", fmt.ms(report.summary.total_execution_time_ms)],
       ["Calibration timestamp", fmt.time(report.environment?.backend_calibration_timestamp)],
       ["Storage", envelope.storage_mode],
@@ -336,7 +337,7 @@ export async function compare(ctx) {
       },
     },
   });
-  const metric = (report, name) => report.metrics?.[name] ?? report.workloads.map((w) => w.metrics?.[name]).find((v) => v != null);
+  const metric = (report, name) => report.summary?.[name] ?? report.workloads.map((w) => w.metrics?.[name]).find((v) => v != null);
   const rows = latest.map((l) =>
     l.report
       ? [l.backend, runLink(l.run.benchmark_id), modeBadge(l.report.execution_mode), fmt.time(l.report.created_at), fmt.fidelity(l.report.summary.average_fidelity), ...NAMED_METRICS.map((m) => fmt.value(metric(l.report, m)))]

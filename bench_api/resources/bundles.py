@@ -13,6 +13,7 @@ from bench_api.errors import ErrorSchema
 from bench_api.lookup import not_found, owned_run, still_running
 from bench_api.schemas import CircuitCountsSchema, SignedDocumentSchema
 from bench_common.documents import CircuitCounts
+from bench_common.packed_counts import as_dict
 
 blp = ResourceBlueprint(
     "bundles", __name__, url_prefix=EVIDENCE_BASE, description="Signed evidence bundles (V3)."
@@ -64,5 +65,6 @@ class CircuitCountsResource(MethodView):
         for record in job.result.circuits:
             if record.name == circuit:
                 return {"benchmark_id": run.id, "workload_id": workload_id, "circuit": circuit,
-                        "counts_sha256": record.counts_sha256, "counts": record.counts}  # fmt: skip
+                        "counts_sha256": record.counts_sha256,
+                        "counts": as_dict(record.counts)}  # fmt: skip
         raise not_found("circuit", circuit)

@@ -8,13 +8,17 @@ from bench_common.cli import aligned, catalogue_of, settings_of
 from bench_common.placement import execution_mode
 
 
+def _circuits(count: int | None) -> str:
+    return "by device" if count is None else str(count)
+
+
 @click.command()
 @click.pass_context
 def workloads(ctx: click.Context) -> None:
     """List the workloads a run can include."""
     catalogue = catalogue_of(ctx)
-    rows = [(w.id, w.type, str(w.qubits), str(catalogue.type_of(w).circuits(w)), w.description)
-            for w in catalogue.workloads.values()]  # fmt: skip
+    rows = [(w.id, w.type, str(w.qubits), _circuits(catalogue.type_of(w).circuits(w)),
+             w.description) for w in catalogue.workloads.values()]  # fmt: skip
     click.echo(aligned(("workload", "type", "qubits", "circuits", "description"), rows))
 
 

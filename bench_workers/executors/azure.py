@@ -33,7 +33,7 @@ from qiskit import QuantumCircuit, qasm2
 from qiskit.transpiler import generate_preset_pass_manager
 
 from bench_common.catalogue import BackendSpec
-from bench_common.documents import Calibration
+from bench_common.documents import BilledUsage, Calibration
 from bench_common.results import WorkloadResult
 from bench_common.seeds import TRANSPILE_SEED
 from bench_common.timeutil import format_time, now
@@ -125,6 +125,29 @@ def execution_ms(details: Any) -> float | None:
     if begin is None or end is None:
         return None
     return float((end - begin).total_seconds() * 1000.0)
+
+
+def billed_usage(estimates: list[dict[str, Any] | None]) -> BilledUsage | None:
+    """The jobs' cost estimates (``costEstimate``, the service's record of what it bills)
+    added up: the amount billed in each unit (HQC for Quantinuum) and the estimated total
+    when every estimate is in one currency; None when no job carries one."""
+    stated = [estimate for estimate in estimates if estimate is not None]
+    if not stated:
+        return None
+    billed: dict[str, float] = {}
+    for estimate in stated:
+        for event in estimate.get("events") or []:
+            unit = str(event["measureUnit"])
+            billed[unit] = billed.get(unit, 0.0) + float(event["amountBilled"])
+    currencies = {estimate["currencyCode"] for estimate in stated}
+    single = len(currencies) == 1
+    return {
+        "usage": [{"unit": unit, "quantity": quantity} for unit, quantity in billed.items()],
+        "amount": sum(float(e["estimatedTotal"]) for e in stated) if single else None,
+        "currency": currencies.pop() if single else None,
+        "source": "Azure Quantum jobs' costEstimate: events[].amountBilled by measureUnit, "
+                  "estimatedTotal",
+    }  # fmt: skip
 
 
 def failure_text(details: Any) -> str:
@@ -223,10 +246,13 @@ class AzureExecutor:
                 "cost_estimate": (azure_job.details.cost_estimate.as_dict()
                                   if azure_job.details.cost_estimate is not None else None),
             } for job_id, azure_job in zip(ids, azure_jobs, strict=True)]  # fmt: skip
+            billed = billed_usage([entry["cost_estimate"] for entry in evidence["jobs"]])
             for azure_job in azure_jobs:
                 if JOB_STATES.get(plain(azure_job.details.status)) != "done":
-                    return self._failed(job, provider_job_id, failure_text(azure_job.details),
-                                        evidence)  # fmt: skip
+                    failed = self._failed(job, provider_job_id, failure_text(azure_job.details),
+                                          evidence)  # fmt: skip
+                    failed.billed_usage = billed
+                    return failed
             for azure_job in azure_jobs:
                 details = azure_job.details
                 found = AzureQuantumJob(backend, azure_job).result().get_counts()
@@ -237,7 +263,7 @@ class AzureExecutor:
                 )
                 milliseconds.append(execution_ms(details))
         provider = all(ms is not None for ms in milliseconds)
-        return hardware_result(
+        row = hardware_result(
             job,
             counts,
             executed,
@@ -246,6 +272,8 @@ class AzureExecutor:
             provider_job_id=provider_job_id,
             calibration=evidence,
         )
+        row.billed_usage = billed
+        return row
 
     def calibration(self, backend: BackendSpec) -> Calibration:
         """What Azure publishes about the target (no gate-level calibration): availability

@@ -30,9 +30,7 @@ from botocore.exceptions import (
 from braket.aws import AwsDevice, AwsQuantumTask, AwsSession
 from braket.aws.queue_information import QueueType
 from braket.circuits import Circuit
-from braket.circuits.serialization import IRType
 from braket.devices import Device
-from braket.ir.openqasm import Program
 from braket.tasks import GateModelQuantumTaskResult, QuantumTask
 
 from bench_common.catalogue import BackendSpec
@@ -146,7 +144,10 @@ class Outcome:
 
 
 class TaskRunner(Protocol):
-    """Where tasks run: Braket in AWS, or a local simulator in this process."""
+    """Where tasks run: Braket in AWS, or a local simulator in this process; ``billed``
+    says whether anyone pays for them."""
+
+    billed: bool
 
     def create(self, job: JobSpec, device_arn: str, submitted: Circuit, token: str) -> str: ...
 
@@ -163,6 +164,8 @@ class TaskRunner(Protocol):
 
 class AwsTasks:
     """Quantum tasks in the AWS account the credentials name."""
+
+    billed = True
 
     def __init__(self, credentials: Mapping[str, str]) -> None:
         self._credentials = dict(credentials)
@@ -192,7 +195,6 @@ class AwsTasks:
 
     def create(self, job: JobSpec, device_arn: str, submitted: Circuit, token: str) -> str:
         bucket, prefix = self.destination(job)
-        action: Program = submitted.to_ir(ir_type=IRType.OPENQASM)
         with aws_errors():
             arn: str = self.session(region_of(device_arn)).create_quantum_task(
                 clientToken=token,
@@ -200,7 +202,7 @@ class AwsTasks:
                 outputS3Bucket=bucket,
                 outputS3KeyPrefix=prefix,
                 shots=job.shots,
-                action=action.json(),
+                **braket_results.task_program(job, device_arn, submitted),
             )
         return arn
 
@@ -248,6 +250,8 @@ class LocalTasks:
     Exercises the same conversion and result path as AWS without an account; task ids live
     only in this process.
     """
+
+    billed = False
 
     def __init__(self, device: Device) -> None:
         self._device = device
@@ -326,15 +330,12 @@ class BraketExecutor:
                 failed.provider_job_id = provider_job_id
                 return failed
         submitted = braket_results.programs(job)
-        timings = [braket_results.timing(o.result) for o in outcomes if o.result is not None]
+        results = [o.result for o in outcomes if o.result is not None]
+        timings = [braket_results.timing(r) for r in results]
         provider = all(source == "provider" for _, source in timings)
-        return hardware_result(
+        row = hardware_result(
             job,
-            [
-                braket_results.qiskit_counts(p, o.result)
-                for p, o in zip(submitted, outcomes, strict=True)
-                if o.result is not None
-            ],
+            [braket_results.qiskit_counts(p, r) for p, r in zip(submitted, results, strict=True)],
             [braket_results.executed_circuit(p) for p in submitted],
             # Device time adds up; queue-inclusive spans overlap, so the longest one stands.
             execution_time_ms=(
@@ -346,6 +347,8 @@ class BraketExecutor:
             provider_job_id=provider_job_id,
             calibration=self.calibration(job.backend),
         )
+        row.billed_usage = braket_results.billed_usage(results) if self.tasks.billed else None
+        return row
 
     def calibration(self, backend: BackendSpec) -> Calibration:
         """The device's published figures, named by its ARN (a local simulator by its name)."""

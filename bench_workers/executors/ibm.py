@@ -36,7 +36,7 @@ from qiskit_ibm_runtime.fake_provider.fake_backend import FakeBackendV2
 from qiskit_ibm_runtime.quantum_program import QuantumProgram
 
 from bench_common.catalogue import BackendSpec
-from bench_common.documents import Calibration, TimingSource
+from bench_common.documents import BilledUsage, Calibration, TimingSource
 from bench_common.results import WorkloadResult
 from bench_common.seeds import TRANSPILE_SEED
 from bench_common.timeutil import now
@@ -98,6 +98,22 @@ def _span_seconds(metadata: Mapping[str, Any]) -> float | None:
     if spans is not None and len(spans):
         return float(spans.duration)
     return None
+
+
+def billed_seconds(usage: Mapping[str, Any]) -> BilledUsage | None:
+    """A job's billed QPU time from its metrics' ``usage``: ``qpu_charge_time_seconds`` once
+    final (``status`` no longer ``pending``), else the ``quantum_seconds`` that answers
+    without a charge time state; None while neither is known."""
+    if "qpu_charge_time_seconds" in usage:
+        if usage.get("status", "pending") == "pending":
+            return None
+        field, seconds = "qpu_charge_time_seconds", usage["qpu_charge_time_seconds"]
+    else:
+        field, seconds = "quantum_seconds", usage.get("quantum_seconds")
+    if seconds is None:
+        return None
+    return {"usage": [{"unit": "seconds", "quantity": float(seconds)}], "amount": None,
+            "currency": None, "source": f"IBM Quantum job metrics: usage.{field}"}  # fmt: skip
 
 
 class IBMExecutor:
@@ -176,7 +192,9 @@ class IBMExecutor:
         milliseconds, source = self._timing(provider_job_id, running, outcome)
         with provider_errors():
             used = snapshot(backend, set().union(*map(gate_uses, executed)))
-        return hardware_result(
+            local = provider_job_id in self._local
+            billed = None if local else billed_seconds(running.metrics().get("usage", {}))
+        row = hardware_result(
             job,
             [outcome[index].join_data().get_counts() for index in range(len(executed))],
             executed,
@@ -185,6 +203,8 @@ class IBMExecutor:
             provider_job_id=provider_job_id,
             calibration=used,
         )
+        row.billed_usage = billed
+        return row
 
     def calibration(self, backend: BackendSpec) -> Calibration:
         with provider_errors():
