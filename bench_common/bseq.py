@@ -39,7 +39,7 @@ from bench_common.metrics import (
     Counts,
     Measured,
     Statistics,
-    outcomes,
+    bit_columns,
 )
 
 ESTIMATOR = "bseq-metriq-gym-point-v1"
@@ -60,16 +60,6 @@ def parse_pairs(meta: CircuitMeta) -> tuple[int, list[Pair]]:
     if not pairs or len(set(qubits)) != len(qubits) or not all(0 <= q < width for q in qubits):
         raise ValueError(f"pairs {meta['pairs']!r} are not disjoint pairs of {width} qubits")
     return width, pairs
-
-
-def bit_columns(counts: Counts, width: int) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
-    """Each distinct outcome as a row of its ``width`` bits (qubit i in column i), and the
-    shots of each: registers of any width, without a Python loop over the bits."""
-    values, tally = outcomes(counts, width)
-    size = (width + 7) // 8
-    packed = np.frombuffer(b"".join(v.to_bytes(size, "little") for v in values), np.uint8)
-    bits = np.unpackbits(packed.reshape(len(values), size), axis=1, bitorder="little")
-    return bits[:, :width], tally
 
 
 def statistics(meta: CircuitMeta, counts: Counts, qubits: int) -> Statistics:

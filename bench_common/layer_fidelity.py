@@ -70,8 +70,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bench_common.bseq import bit_columns
-from bench_common.metrics import Z_95, Analysis, CircuitMeta, Counts, Measured, Statistics
+from bench_common.metrics import (
+    Z_95,
+    Analysis,
+    CircuitMeta,
+    Counts,
+    Measured,
+    Statistics,
+    bit_columns,
+)
 
 if TYPE_CHECKING:
     from bench_common.catalogue import WorkloadSpec

@@ -106,6 +106,15 @@ def outcome_words(counts: Counts, qubits: int) -> tuple[Words, NDArray[np.int64]
     return words[:, :size], counts.tally
 
 
+def bit_columns(counts: Counts, width: int) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
+    """Each distinct outcome as a row of its ``width`` bits (qubit i in column i), and the
+    shots of each, unpacked from ``outcome_words`` (columnar counts are read as they are)."""
+    words, tally = outcome_words(counts, width)
+    octets = np.ascontiguousarray(words, dtype="<u8").view(np.uint8)
+    bits = np.unpackbits(octets, axis=1, bitorder="little")
+    return bits[:, :width], tally
+
+
 def hamming_weights(words: Words) -> NDArray[np.int64]:
     """How many bits each row of ``outcome_words`` has set."""
     weights = np.zeros(len(words), dtype=np.int64)
