@@ -2,10 +2,11 @@
 
 A noisy wide register gives nearly one distinct outcome per shot (GHZ-100 at 100 000 shots:
 ~100 000 of them), so anything done in Python per outcome costs more than sampling them.
-``PackedCounts`` is made from a sampler's bit-packed shots with numpy alone, and so is all a
-run needs of it: the statistics (``bench_common.metrics.outcome_words``) and CF(counts),
-the RFC 8785 canonical JSON that ``counts_sha256`` hashes, written byte for byte as
-``bench_common.evidence.canonicalize`` writes the hex-keyed dict. That dict is made only
+``PackedCounts`` is made from a sampler's bit-packed shots with numpy, and so is all a run
+needs of it: the statistics (``bench_common.metrics.outcome_words``) and CF(counts), the
+RFC 8785 canonical JSON that ``counts_sha256`` hashes, written byte for byte as
+``bench_common.evidence.canonicalize`` writes the hex-keyed dict (by one loop that numba
+compiles: text of varying length is what whole-array operations do worst). That dict is made only
 when something asks for it (storing the counts, downloading them).
 
 CF orders keys by UTF-16 code units. Canonical keys ("0x", then lowercase hex digits with
@@ -21,16 +22,18 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from functools import cached_property
-from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
 
+from bench_common.compiled import compiled
+
 DIGITS_PER_WORD = 16
 """Hex digits in a 64-bit word."""
-LOW_BITS = 0x0101010101010101
-"""The lowest bit of each byte of a 64-bit word."""
-OPENING = b',"0x'
+LEADING_KEYS = 3
+"""16-bit sort keys taken first. When no two shots share them (a wide register's spread-out
+outcomes, as parity settings give), the order is already total and the rest is not sorted."""
+OPENING = tuple(b',"0x')
 """What comes before each key's digits in CF(counts) (the first comma is dropped)."""
 
 Words = NDArray[np.uint64]
@@ -54,58 +57,39 @@ def word_columns(shots: NDArray[np.uint8]) -> list[Words]:
     return columns
 
 
-def _hex_digits(values: Words) -> Words:
-    """How many hex digits each value has (0 for 0): its bit length, counted as the bits
-    set once every bit below the highest is set too, in quarters rounded up."""
-    smeared = values | (values >> np.uint64(1))
-    for shift in (2, 4, 8, 16, 32):
-        smeared |= smeared >> np.uint64(shift)
-    return (np.bitwise_count(smeared).astype(np.uint64) + np.uint64(3)) >> np.uint64(2)
-
-
-def _select(choose: Words, second: Words, first: Words) -> Words:
-    """``second`` where ``choose`` is 1, else ``first`` (a mask, not ``numpy.where``,
-    whose branches cost ten times as much on unpredictable rows)."""
-    mask = np.uint64(0) - choose
-    return cast(Words, (second & mask) | (first & ~mask))
+def _bit_length(values: Words) -> NDArray[np.int64]:
+    """How many bits each value needs (0 for 0), read from the exponent of a float64: of
+    the value with the bit below its highest cleared, which keeps the highest and cannot
+    round up to the next power of two, so the conversion never overstates the length."""
+    top = values & ~(values >> np.uint64(1))
+    exponent: NDArray[np.int64] = top.astype(np.float64).view(np.int64) >> np.int64(52)
+    length: NDArray[np.int64] = np.maximum(exponent - np.int64(1022), 0)
+    return length
 
 
 def _left_aligned(words: list[Words]) -> tuple[list[Words], Words]:
     """Values given as word columns, most significant first, with their hex digits shifted
-    to the top of the words; and how many digits each key has (``"0x0"`` has one)."""
+    to the top of the words; and how many digits each key has (``"0x0"`` has one).
+
+    Shifts of 64 bits or more give 0 in numpy, whichever the direction, so a word's share
+    of each aligned word is its two shifts OR-ed, with no branch on how far it moves."""
     size = len(words)
-    digits = np.ones(len(words[0]), dtype=np.uint64)
-    for index, word in enumerate(reversed(words)):  # least significant first
-        found = _hex_digits(word)
-        np.maximum(digits, (found + np.uint64(index * DIGITS_PER_WORD)) * (found > 0), out=digits)
-    shift = (np.uint64(size * DIGITS_PER_WORD) - digits) << np.uint64(2)
-    skip, bits = shift >> np.uint64(6), shift & np.uint64(63)
-    padded = [*words, *([np.zeros_like(words[0])] * size)]
-
-    def shifted(position: int) -> Words:
-        """Word ``position`` of each value moved up by whole words."""
-        moved = padded[position]
-        for by in range(1, size):
-            moved = _select((skip == by).astype(np.uint64), padded[position + by], moved)
-        return moved
-
-    low = shifted(0)
+    leading, level = words[-1], np.zeros(len(words[0]), dtype=np.int64)
+    for index in range(size - 2, -1, -1):  # towards the most significant word
+        nonzero = words[index] != 0
+        leading = np.where(nonzero, words[index], leading)
+        level = np.where(nonzero, size - 1 - index, level)
+    digits = np.maximum((_bit_length(leading) + 3) >> 2, 1) + DIGITS_PER_WORD * level
+    digits = digits.astype(np.uint64)
+    shift = np.uint64(size * 64) - (digits << np.uint64(2))
     aligned: list[Words] = []
     for position in range(size):
-        high, low = low, shifted(position + 1)
-        aligned.append(cast(Words, (high << bits) | (low >> (np.uint64(64) - bits))))
+        word = words[position] << shift
+        for lower in range(position + 1, size):
+            up = shift - np.uint64(64 * (lower - position))  # wraps below 0: shifts to 0
+            word |= (words[lower] << up) | (words[lower] >> (np.uint64(0) - up))
+        aligned.append(word)
     return aligned, digits
-
-
-def _nibble_ascii(halves: Words) -> Words:
-    """32-bit values as 8 ASCII hex digits each, in reading order in memory: the nibbles
-    spread one per byte, then each byte made its digit, with no carry between bytes."""
-    spread = (halves | (halves << np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
-    spread = (spread | (spread << np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
-    spread = (spread | (spread << np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-    letters = ((spread + np.uint64(0x0606060606060606)) >> np.uint64(4)) & np.uint64(LOW_BITS)
-    text = spread + np.uint64(0x3030303030303030) + letters * np.uint64(ord("a") - ord("9") - 1)
-    return text.byteswap()
 
 
 def _append_length(aligned: list[Words], digits: Words, start: int) -> None:
@@ -121,35 +105,52 @@ def _append_length(aligned: list[Words], digits: Words, start: int) -> None:
                           out=word)  # fmt: skip
 
 
-def _hex_ascii(words: Words, digits: NDArray[np.int16], out: NDArray[np.uint64]) -> None:
-    """The last 8·``out.shape[1]`` hex digits of each value as ASCII into the columns of
-    ``out`` (8 a column), most significant first, NUL in place of each leading zero."""
-    size, columns = words.shape[1], out.shape[1]
-    leading = (8 * columns - digits).astype(np.int64)
-    most = int(leading.max(initial=0))
-    for column in range(columns):
-        half = 2 * size - columns + column  # counted from the most significant 32 bits
-        value = words[:, size - 1 - half // 2] >> np.uint64(32 * (1 - half % 2))
-        text = _nibble_ascii(value & np.uint64(0xFFFFFFFF))
-        if most > 8 * column:  # some key starts after this column's first digit
-            blanks = np.clip(leading - 8 * column, 0, 8).astype(np.uint64)
-            text &= ~np.uint64(0) << (np.uint64(8) * blanks)  # the first byte is the lowest
-        out[:, column] = text
+HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8).copy()
 
 
-def _decimal_ascii(values: NDArray[np.int64], out: NDArray[np.uint64]) -> None:
-    """Each non-negative integer in decimal as ASCII, ending at the end of the columns of
-    ``out`` (8 bytes a column), into which it is OR-ed; NUL in place of each leading zero."""
-    rest = values.astype(np.uint64)
-    places = len(str(int(values.max(initial=0))))
-    end = 8 * out.shape[1] - 1
-    for position in range(end, end - places, -1):
-        quotient = rest // np.uint64(10)
-        digit = rest - quotient * np.uint64(10) + np.uint64(ord("0"))
-        if position < end:
-            digit *= rest > 0
-        out[:, position // 8] |= digit << np.uint64(8 * (position % 8))
-        rest = quotient
+@compiled
+def _write_members(words: Words, tally: NDArray[np.int64], digits: NDArray[np.int16],
+                   out: NDArray[np.uint8]) -> int:  # fmt: skip
+    """Write ``,"0x…":n`` for each row into ``out``; how many bytes that took."""
+    end = 0
+    for row in range(words.shape[0]):
+        for byte in OPENING:
+            out[end] = byte
+            end += 1
+        for digit in range(int(digits[row]) - 1, -1, -1):
+            word = words[row, digit >> 4]
+            out[end] = HEX_DIGITS[(word >> np.uint64(4 * (digit & 15))) & np.uint64(15)]
+            end += 1
+        out[end], out[end + 1] = 34, 58  # '":'
+        end += 2
+        count, places, power = int(tally[row]), 1, 10
+        while count >= power:
+            places, power = places + 1, power * 10
+        for place in range(places - 1, -1, -1):
+            out[end + place] = 48 + count % 10
+            count //= 10
+        end += places
+    return end
+
+
+@compiled
+def _distinct(order: NDArray[np.intp], columns: Words, digits: Words, words: Words,
+              tally: NDArray[np.int64], kept: NDArray[np.int16]) -> int:  # fmt: skip
+    """Write the distinct outcomes among the shots taken in ``order`` (equal ones adjacent)
+    as rows of ``columns``' words into ``words``, with how many shots each has and its
+    digits; how many there are."""
+    size, last = columns.shape[0], -1
+    for shot in order:
+        same = last >= 0
+        for index in range(size):
+            same = same and columns[index, shot] == words[last, index]
+        if not same:
+            last += 1
+            for index in range(size):
+                words[last, index] = columns[index, shot]
+            kept[last] = digits[shot]
+        tally[last] += 1
+    return last + 1
 
 
 class PackedCounts(Mapping[str, int]):
@@ -173,34 +174,24 @@ class PackedCounts(Mapping[str, int]):
         bits = 4 * longest + longest.bit_length()  # as _append_length writes them
         keys = [(aligned[k // 4] >> np.uint64(48 - 16 * (k % 4))).astype(np.uint16)
                 for k in range(-(-bits // 16))]  # fmt: skip
-        order = np.lexsort(keys[::-1])
-        new = np.zeros(len(order), dtype=bool)
-        new[:1] = True
-        for word in aligned:  # equal digits and length: equal outcomes
-            ordered = word[order]
-            new[1:] |= ordered[1:] != ordered[:-1]
-        starts = np.flatnonzero(new)
-        picked = order[starts]
-        tally = np.diff(np.append(starts, len(order))).astype(np.int64)
-        words = np.stack([word[picked] for word in natural], axis=1)
-        return cls(words, tally, digits[picked].astype(np.int16))
+        order = np.lexsort(keys[:LEADING_KEYS][::-1])
+        if len(keys) > LEADING_KEYS:
+            leading = aligned[0][order] >> np.uint64(64 - 16 * LEADING_KEYS)
+            if (leading[1:] == leading[:-1]).any():
+                order = np.lexsort(keys[::-1])
+        size = len(order), len(natural)
+        words, tally = np.empty(size, dtype=np.uint64), np.zeros(len(order), dtype=np.int64)
+        kept = np.empty(len(order), dtype=np.int16)
+        distinct = _distinct(order, np.array(natural), digits, words, tally, kept)
+        return cls(words[:distinct].copy(), tally[:distinct].copy(), kept[:distinct].copy())
 
     def _members(self) -> NDArray[np.uint8]:
-        """CF(counts) without its braces, each member preceded by a comma: written as a
-        table of 8-byte columns (``,"0x``, the key's digits, ``":``, the count) whose NULs
-        (padding: no JSON text has one) are then dropped."""
+        """CF(counts) without its braces, each member preceded by a comma."""
         longest = int(self._digits.max(initial=1))
-        digits = -(-longest // 8)
         places = len(str(int(self.tally.max(initial=0))))
-        prefix = int(8 * digits - longest < len(OPENING))  # the key's first column has no room
-        table = np.zeros((len(self.tally), prefix + digits + -(-(2 + places) // 8)), np.uint64)
-        _hex_ascii(self.words, self._digits, table[:, prefix : prefix + digits])
-        table[:, 0] |= np.uint64(int.from_bytes(OPENING, "little"))
-        table[:, prefix + digits] |= np.uint64(int.from_bytes(b'":', "little"))
-        _decimal_ascii(self.tally, table[:, prefix + digits :])
-        flat = table.view(np.uint8).ravel()
-        members: NDArray[np.uint8] = flat[flat != 0]
-        return members
+        out = np.empty(len(self.tally) * (len(OPENING) + longest + 2 + places), np.uint8)
+        end = _write_members(self.words, self.tally, self._digits, out)
+        return out[:end]
 
     def canonical(self) -> bytes:
         """CF(counts): ``{"0x…":n,…}`` in key order, no whitespace."""

@@ -29,6 +29,7 @@ from qiskit_ibm_runtime import fake_provider
 
 from bench_common.device_models import CustomDevice
 from bench_common.timeutil import format_time
+from bench_workers.allocator import exempt_survivors
 
 ANY_QUBITS: tuple[int, ...] = ()
 """Key of a gate table entry that holds on every qubit (tuple), as on all-to-all devices."""
@@ -344,11 +345,14 @@ LOADERS: Mapping[str, Callable[[str, CustomDevice | None], DeviceModel]] = Mappi
 @cache
 def device_model(noise_model: str, custom: CustomDevice | None = None) -> DeviceModel:
     """The model a ``BackendSpec.noise_model`` names (with ``BackendSpec.custom``'s figures
-    for a custom device), read once per process."""
+    for a custom device), read once per process (and exempt from the garbage collector's
+    walks from then on, with all it imported: ``allocator.exempt_survivors``)."""
     kind, _, key = noise_model.partition(":")
     if kind not in LOADERS:
         raise ValueError(f"unknown noise model {noise_model!r}")
-    return LOADERS[kind](key, custom)
+    model = LOADERS[kind](key, custom)
+    exempt_survivors()
+    return model
 
 
 def _properties(

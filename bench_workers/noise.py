@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 from qiskit import QuantumCircuit
 from qiskit.circuit.library import get_standard_gate_name_mapping
 
+from bench_common.compiled import compiled
 from bench_workers.devices import DeviceModel, Qubits
 
 UNTIMED = frozenset({"barrier", "measure"})
@@ -185,38 +186,52 @@ def outcome_rng(seed: int) -> np.random.Generator:
 
 def _hits(
     rng: np.random.Generator, shots: int, probabilities: NDArray[np.float64]
-) -> list[NDArray[np.int64]]:
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Per clbit, shots (with repeats) such that each shot is among them, independently,
     with the clbit's probability p: Poisson(shots·μ) uniform draws hit each shot
     Poisson(μ) times, independently, which is at least once with 1 − exp(−μ) = p at
-    μ = −ln(1 − p). Drawing the hits alone costs in proportion to the flips."""
+    μ = −ln(1 − p). Drawing the hits alone costs in proportion to the flips. The shots of
+    all clbits in one array, clbit after clbit, with where each clbit's start (and an end)."""
     rates = -np.log1p(-np.minimum(probabilities, MAX_FLIP)) * shots
     counts = rng.poisson(rates)
-    return np.split(rng.integers(0, shots, int(counts.sum())), np.cumsum(counts)[:-1])
+    starts = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    return rng.integers(0, shots, int(starts[-1])), starts
+
+
+@compiled
+def _apply(packed: NDArray[np.uint8], sets: NDArray[np.int64], set_starts: NDArray[np.int64],
+           clears: NDArray[np.int64], clear_starts: NDArray[np.int64],
+           flips: NDArray[np.int64], flip_starts: NDArray[np.int64]) -> None:  # fmt: skip
+    """Per clbit, set the bit of its ``sets``, clear that of its ``clears``, then flip that
+    of its ``flips`` (once per shot however often it was drawn)."""
+    flipped_at = np.full(packed.shape[0], -1, dtype=np.int64)  # the last clbit flipped
+    for clbit in range(len(set_starts) - 1):
+        byte, bit = clbit >> 3, np.uint8(1 << (clbit & 7))
+        for shot in sets[set_starts[clbit] : set_starts[clbit + 1]]:
+            packed[shot, byte] |= bit
+        for shot in clears[clear_starts[clbit] : clear_starts[clbit + 1]]:
+            packed[shot, byte] &= np.uint8(255) ^ bit
+        for shot in flips[flip_starts[clbit] : flip_starts[clbit + 1]]:
+            if flipped_at[shot] != clbit:
+                flipped_at[shot] = clbit
+                packed[shot, byte] ^= bit
 
 
 def flip_bits(packed: NDArray[np.uint8], flips: OutcomeFlips, rng: np.random.Generator) -> None:
     """Put shots × bytes rows of clbits packed little-endian (clbit 0 first) through each
     clbit's rise and decay, then its readout flip, in place.
 
-    Sparse: only the drawn shots are written, none read. A rise a and decay b at once
-    (a + b ≤ 1, true of any chain of decays) are a set with a/(1 − b), which leaves ones
-    alone, then a clear with b, which leaves zeros alone. A shot drawn twice is changed
-    once, since an indexed in-place operation writes each position once from the values
-    before it, which is what makes the repeats of ``_hits`` harmless.
+    Sparse: only the drawn shots are written. A rise a and decay b at once (a + b ≤ 1, true
+    of any chain of decays) are a set with a/(1 − b), which leaves ones alone, then a clear
+    with b, which leaves zeros alone. Setting and clearing are idempotent and a flip is
+    applied once per drawn shot, which is what makes the repeats of ``_hits`` harmless.
     """
     shots = packed.shape[0]
     sets = _hits(rng, shots, flips.rise / np.maximum(1 - flips.decay, 1 - MAX_FLIP))
     clears = _hits(rng, shots, flips.decay)
     readout = _hits(rng, shots, flips.readout)
-    for clbit, (up, down, flip) in enumerate(zip(sets, clears, readout, strict=True)):
-        column, mask = packed[:, clbit // 8], np.uint8(1 << (clbit % 8))
-        if up.size:
-            column[up] |= mask
-        if down.size:
-            column[down] &= ~mask
-        if flip.size:
-            column[flip] ^= mask
+    _apply(packed, *sets, *clears, *readout)
 
 
 class _Instruction(NamedTuple):

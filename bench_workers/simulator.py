@@ -13,11 +13,12 @@ Engines: Clifford circuits (after snapping angles) go to Stim, anything else to 
 
 from __future__ import annotations
 
-import copy
+import hashlib
+import marshal
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 
 import numpy as np
 from qiskit import QuantumCircuit
@@ -31,6 +32,7 @@ from bench_common.metrics import Counts
 from bench_common.results import WorkloadResult
 from bench_common.seeds import TRANSPILE_SEED, derive_seeds
 from bench_workers import product_sampler, stim_sampler, workloads
+from bench_workers.allocator import exempt_survivors
 from bench_workers.devices import DeviceModel, device_model, target
 from bench_workers.executors.base import JobSpec
 from bench_workers.noise import GateStep, MeasureStep, Step, schedule
@@ -48,6 +50,7 @@ NOISE_DESCRIPTION = (
     "couplers and qubits the calibration reports as faulty are left out"
 )
 CACHE_SIZE = 256
+DIGEST_SIZE = 16
 
 Gates = tuple[tuple[str, tuple[float, ...], tuple[int, ...]], ...]
 """A circuit as hashable data: (gate name, parameters, qubit indices) per instruction."""
@@ -61,6 +64,14 @@ class Plan:
     qasm3: str
     steps: tuple[Step, ...]
     stim: stim_sampler.StimProgram | None
+
+    @cached_property
+    def uses(self) -> tuple[frozenset[tuple[str, tuple[int, ...]]], frozenset[int]]:
+        """The gate uses (name, qubits) and the qubits of the circuit, for its calibration."""
+        gates = frozenset((s.name, s.qubits) for s in self.steps if isinstance(s, GateStep))
+        qubits = {q for _, on in gates for q in on}
+        qubits |= {s.qubit for s in self.steps if isinstance(s, MeasureStep)}
+        return gates, frozenset(qubits)
 
 
 def gates_of(circuit: QuantumCircuit) -> Gates:
@@ -88,13 +99,15 @@ def circuit_of(width: int, gates: Gates) -> QuantumCircuit:
 def pass_manager(noise_model: str, custom: CustomDevice | None = None) -> StagedPassManager:
     """Level-1 stages with the layout and routing stages of level 2 (see the constants),
     seeded with the fixed ``TRANSPILE_SEED``. Built once per device and process (building
-    costs more than running it on a small circuit); a process runs one workload at a time."""
+    costs more than running it on a small circuit); a process runs one workload at a time.
+    It and the transpiler it imported are then left out of the collector's walks."""
     device = target(noise_model, custom)
     manager = generate_preset_pass_manager(OPTIMIZATION_LEVEL, target=device,
                                            seed_transpiler=TRANSPILE_SEED)  # fmt: skip
     placement = generate_preset_pass_manager(LAYOUT_LEVEL, target=device,
                                              seed_transpiler=TRANSPILE_SEED)  # fmt: skip
     manager.layout, manager.routing = placement.layout, placement.routing
+    exempt_survivors()
     return manager
 
 
@@ -116,15 +129,40 @@ def transpiled(
     return result
 
 
+@dataclass(frozen=True, eq=False)
+class CircuitKey:
+    """A measured circuit as a cache key: equal when their digests are, since comparing
+    the gate tuples themselves costs about a millisecond a circuit, on every hit."""
+
+    width: int
+    preparation: Gates
+    basis: tuple[workloads.BasisGate, ...]
+    physical: bool
+    qubits: tuple[int, ...] | None
+    digest: bytes
+
+    @classmethod
+    def of(cls, circuit: workloads.LogicalCircuit, preparation: Gates) -> CircuitKey:
+        width = circuit.preparation.num_qubits
+        data = (width, preparation, tuple(map(tuple, circuit.basis)), circuit.physical,
+                circuit.qubits)  # fmt: skip
+        digest = hashlib.blake2b(marshal.dumps(data), digest_size=DIGEST_SIZE).digest()
+        return cls(width, preparation, circuit.basis, circuit.physical, circuit.qubits, digest)
+
+    def __hash__(self) -> int:
+        return hash(self.digest)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CircuitKey) and other.digest == self.digest
+
+
 @lru_cache(maxsize=CACHE_SIZE)
-def plan(
-    backend: BackendSpec, width: int, preparation: Gates, basis: tuple[workloads.BasisGate, ...],
-    physical: bool = False, qubits: tuple[int, ...] | None = None,
-) -> Plan:  # fmt: skip
+def plan(backend: BackendSpec, key: CircuitKey) -> Plan:
     model = device_model(backend.noise_model, backend.custom)
     device = target(backend.noise_model, backend.custom)
-    prepared = transpiled(backend, width, preparation, physical, qubits)
-    executed = workloads.on_device(prepared, width, basis, workloads.one_qubit_basis(device))
+    prepared = transpiled(backend, key.width, key.preparation, key.physical, key.qubits)
+    executed = workloads.on_device(prepared, key.width, key.basis,
+                                   workloads.one_qubit_basis(device))  # fmt: skip
     steps = schedule(executed, model)
     try:
         program: stim_sampler.StimProgram | None = stim_sampler.compile_program(
@@ -135,19 +173,24 @@ def plan(
     return Plan(executed, workloads.executed_qasm3(prepared, executed), steps, program)
 
 
+def plans_of(backend: BackendSpec, circuits: Sequence[workloads.LogicalCircuit]) -> list[Plan]:
+    """The plan of each circuit, each distinct preparation read once."""
+    preparations: dict[int, Gates] = {}
+    for circuit in circuits:
+        if id(circuit.preparation) not in preparations:
+            preparations[id(circuit.preparation)] = gates_of(circuit.preparation)
+    return [plan(backend, CircuitKey.of(c, preparations[id(c.preparation)])) for c in circuits]
+
+
 def plan_of(backend: BackendSpec, circuit: workloads.LogicalCircuit) -> Plan:
-    preparation = circuit.preparation
-    return plan(backend, preparation.num_qubits, gates_of(preparation), circuit.basis,
-                circuit.physical, circuit.qubits)  # fmt: skip
+    return plans_of(backend, [circuit])[0]
 
 
 def calibration_used(model: DeviceModel, plans: Sequence[Plan], noise_model: str) -> Calibration:
     """The figures of the qubits and gates the workload's circuits used."""
-    steps = [step for p in plans for step in p.steps]
-    gate_uses = {(s.name, s.qubits) for s in steps if isinstance(s, GateStep)}
-    qubits = {q for _, on in gate_uses for q in on}
-    qubits |= {s.qubit for s in steps if isinstance(s, MeasureStep)}
-    snapshot = model.snapshot(qubits, sorted(gate_uses))
+    gate_uses = frozenset().union(*(p.uses[0] for p in plans))
+    qubits = frozenset().union(*(p.uses[1] for p in plans))
+    snapshot = model.snapshot(qubits, gate_uses)
     snapshot.update(noise_model=noise_model, noise=NOISE_DESCRIPTION)
     return snapshot
 
@@ -182,14 +225,14 @@ def execute(job: JobSpec) -> WorkloadResult:
     spec, backend = job.workload, job.backend
     seeds = derive_seeds(job.seed, spec.id)
     circuits = workloads.build(spec, job.kind, np.random.default_rng(seeds.circuits), backend)
-    plans = [plan_of(backend, circuit) for circuit in circuits]
+    plans = plans_of(backend, circuits)
     model = device_model(backend.noise_model, backend.custom)
     streams = np.random.SeedSequence(seeds.sample).generate_state(len(plans))
     counts = sample_all(plans, model, job.shots, [int(s) for s in streams])
     used = calibration_used(model, plans, backend.noise_model)
     result = workloads.workload_result(
         job, circuits, [p.executed for p in plans], counts, execution_time_ms=None,
-        timing_source="wall_clock", calibration=copy.deepcopy(used),
+        timing_source="wall_clock", calibration=used,
         executed_qasm=[p.qasm3 for p in plans],
     )  # fmt: skip
     result.execution_time_ms = (time.perf_counter() - started) * 1e3

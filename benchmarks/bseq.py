@@ -55,7 +55,7 @@ def main() -> None:
     )
     job = JobSpec.of("bseq", BACKEND, SHOTS, 1)
     circuits = workloads.build(job.workload, job.kind, np.random.default_rng(1), job.backend)
-    plans = [simulator.plan_of(job.backend, circuit) for circuit in circuits]
+    plans = simulator.plans_of(job.backend, circuits)
     model = device_model(job.backend.noise_model)
     batch = [(plan.steps, plan.executed.num_clbits) for plan in plans]
     seeds_of_circuits = list(range(len(batch)))

@@ -23,7 +23,7 @@ import numpy as np
 from bench_workers import aer_runner, workloads
 from bench_workers.devices import device_model
 from bench_workers.executors import JobSpec
-from bench_workers.simulator import execute, plan_of
+from bench_workers.simulator import execute, plans_of
 from benchmarks.timing import row
 
 WORKLOAD = "ghz_100q"
@@ -86,7 +86,7 @@ def main() -> None:
 
     job = JobSpec.of(WORKLOAD, BACKEND, SHOTS, SEED)
     circuits = workloads.build(job.workload, job.kind, np.random.default_rng(SEED))
-    plans = [plan_of(job.backend, circuit) for circuit in circuits]
+    plans = plans_of(job.backend, circuits)
     programs = [plan.stim.circuit for plan in plans if plan.stim is not None]
     assert len(programs) == len(plans)
 

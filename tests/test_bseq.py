@@ -203,7 +203,7 @@ def test_the_largest_component_agrees_with_rustworkx() -> None:
 def plans_of(catalogue: Catalogue, backend: str) -> list[simulator.Plan]:
     job = JobSpec.of("bseq", backend, 1, 1, catalogue=catalogue)
     circuits = workloads.build(job.workload, job.kind, np.random.default_rng(1), job.backend)
-    return [simulator.plan_of(job.backend, circuit) for circuit in circuits]
+    return simulator.plans_of(job.backend, circuits)
 
 
 def agree(first: dict[str, int], second: dict[str, int]) -> float:

@@ -106,7 +106,7 @@ def estimate(backend: BackendSpec, model: DeviceModel, spec: WorkloadSpec, shots
     """The estimator on the Stim path with ``model``'s noise, and the exact fidelity."""
     kind = CATALOGUE.type_of(spec)
     circuits = workloads.build(spec, kind, np.random.default_rng(seed))
-    plans = [simulator.plan_of(backend, c) for c in circuits]
+    plans = simulator.plans_of(backend, circuits)
     measured = []
     for index, (circuit, plan) in enumerate(zip(circuits, plans, strict=True)):
         steps = schedule(plan.executed, model)

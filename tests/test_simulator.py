@@ -15,7 +15,7 @@ from bench_common.results import WorkloadResult
 from bench_common.timeutil import parse_time
 from bench_workers import workloads
 from bench_workers.executors import JobSpec
-from bench_workers.simulator import calibration, execute, plan_of
+from bench_workers.simulator import calibration, execute, plans_of
 
 SEED = 2026
 
@@ -161,7 +161,7 @@ def test_circuits_on_one_preparation_share_it_and_export_as_qiskit_does(backend_
     spec = CATALOGUE.workloads["ghz_5q"]
     backend = CATALOGUE.backends[backend_id]
     circuits = workloads.build(spec, CATALOGUE.type_of(spec), np.random.default_rng(4))
-    plans = [plan_of(backend, circuit) for circuit in circuits]
+    plans = plans_of(backend, circuits)
     prefix = len(plans[0].executed.data)  # population: preparation, barrier, measurements
     for plan in plans:
         assert plan.qasm3 == qasm3.dumps(plan.executed)
