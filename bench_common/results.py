@@ -113,13 +113,16 @@ class WorkloadResult:
         shots = self.metrics.get("total_shots")
         return shots if isinstance(shots, int) else 0
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe, with ``PackedCounts`` made dicts. The counts are shared, not copied as
+    def to_dict(self, *, packed: bool = False) -> dict[str, Any]:
+        """JSON-safe, with ``PackedCounts`` made dicts unless ``packed`` keeps them (for the
+        store's codec, which writes them as they are). The counts are shared, not copied as
         ``asdict`` would copy them (a wide workload has millions of outcomes; counts are
         never mutated)."""
         data = asdict(replace(self, circuits=[]))
-        data["circuits"] = [asdict(replace(c, counts={})) | {"counts": as_dict(c.counts)}
-                            for c in self.circuits]  # fmt: skip
+        data["circuits"] = [
+            asdict(replace(c, counts={})) | {"counts": c.counts if packed else as_dict(c.counts)}
+            for c in self.circuits
+        ]
         return data
 
     @classmethod

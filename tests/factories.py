@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,9 @@ QASM = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nbit[2] c;\nqubit[2] q;\nh q[0];\
 
 
 def circuit(
-    counts: dict[str, int], *, name: str = "population", executed: str = QASM, inline: bool = True
-) -> CircuitRecord:
+    counts: Mapping[str, int], *, name: str = "population", executed: str = QASM,
+    inline: bool = True,
+) -> CircuitRecord:  # fmt: skip
     """One executed circuit's evidence with the given counts."""
     return CircuitRecord.of(
         name=name, meta={"role": "population"}, shots=sum(counts.values()), logical_qasm3=QASM,

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -34,12 +35,15 @@ from store_cases import (
     store_case,
 )
 
+from bench_common.packed_counts import PackedCounts
 from bench_common.results import WorkloadResult
 from bench_common.store import MongoStore, SQLiteStore, Store, StoreError, open_store
 from bench_common.store.codec import decode, encode
 from bench_common.store.sqlite import MIGRATIONS
 
 MONGODB_DOCUMENT_LIMIT = 16 * 1024 * 1024
+WIDTH_100 = np.array([0xFF] * 12 + [0x0F], dtype=np.uint8)
+"""Byte masks that keep 100 bits of a 13-byte packed shot."""
 # mongomock takes no locks (its find_one_and_update is a find, an update and another find),
 # so only the real stores can show that concurrent writes are atomic.
 ATOMIC_STORES = [name for name in STORES if name != "mongomock"]
@@ -372,12 +376,12 @@ def test_a_workload_whose_counts_exceed_a_document_round_trips_and_deletes(case:
     noisy device): more than 16 MiB compressed, yet every record stays within a document."""
     rng = np.random.default_rng(11)
     circuits = []
-    for index in range(17):
-        outcomes = rng.integers(0, 2**63, size=(100_000, 2), dtype=np.uint64)
-        counts = {hex((int(a) << 37) ^ int(b)): 1 for a, b in outcomes}
+    for index in range(17):  # columnar, as the simulator makes them
+        shots = rng.integers(0, 256, size=(100_000, 13), dtype=np.uint8) & WIDTH_100
+        counts = PackedCounts.of_shots(shots)
         circuits.append(circuit(counts, name=f"parity_{index:02d}", inline=False))
     wide = replace(make_result("ghz_100q", fidelity=0.0), qubits=100, circuits=circuits)
-    assert len(encode(wide.to_dict())) > MONGODB_DOCUMENT_LIMIT
+    assert len(encode(wide.to_dict(packed=True))) > MONGODB_DOCUMENT_LIMIT
     run = make_run(workloads=["ghz_100q"])
     case.store.create_run(run)
     assert case.store.put_result(run.id, wide, at(1))
@@ -400,6 +404,21 @@ def test_the_widest_possible_counts_encode_well_inside_a_document() -> None:
     encoded = encode(result.to_dict())
     assert len(encoded) < MONGODB_DOCUMENT_LIMIT // 8  # eight such results fit one bundle
     assert decode(encoded) == result.to_dict()
+
+
+def test_columnar_counts_are_stored_as_their_canonical_text() -> None:
+    """The codec writes ``PackedCounts`` as CF(counts) in place of a placeholder; values that
+    look like a placeholder stay as they are, and the whole decodes as the dicts would."""
+    rng = np.random.default_rng(5)
+    counts = PackedCounts.of_shots(rng.integers(0, 256, size=(5_000, 13), dtype=np.uint8))
+    lookalike = f"{'0' * 32}:0"
+    value = {"counts": counts, "label": lookalike, "more": [counts, {"0x1": 2}, '"x":0']}
+    plain = {"counts": dict(counts), "label": lookalike,
+             "more": [dict(counts), {"0x1": 2}, '"x":0']}  # fmt: skip
+    assert decode(encode(value)) == plain
+    assert zlib.decompress(encode(counts)) == counts.canonical()
+    with pytest.raises(StoreError):
+        encode({"not JSON": object()})
 
 
 def test_values_json_cannot_hold_are_refused() -> None:

@@ -10,11 +10,14 @@ Key order is kept, so a report reads back exactly as it was written.
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bench_common.documents import Bundle, Report, RunStatus
+from bench_common.packed_counts import PackedCounts
 from bench_common.results import WorkloadResult
 from bench_common.store.base import ACTIVE_STATUSES, Job, Run, RunListing, StoreError
 from bench_common.timeutil import parse_time
@@ -23,15 +26,34 @@ COMPRESSION_LEVEL = 1
 """zlib's fastest level: on counts, whose keys are noise, it compresses within 5 % of the
 default level 6 in a third of the time (3.2 MB of outcomes: 1.65 MB in 35 ms against
 1.58 MB in 110 ms), and a 17-circuit wide workload writes some 50 MB of them."""
+PLACEHOLDER_BYTES = 16
+"""Random bytes in the nonce of ``encode``'s placeholders."""
 
 
 def encode(value: object) -> bytes:
-    """Compressed compact JSON; NaN and non-JSON values are refused, not stored lossily."""
+    """Compressed compact JSON; NaN and non-JSON values are refused, not stored lossily.
+
+    ``PackedCounts`` are written as CF(counts), which is JSON already and which they write
+    far faster than a dict of their outcomes could be made and encoded: each is encoded as
+    a placeholder string that no other value can hold (it carries a fresh random nonce),
+    then the placeholders are replaced by the counts' text."""
+    nonce, spliced = secrets.token_hex(PLACEHOLDER_BYTES), []
+
+    def placeholder(item: object) -> str:
+        if not isinstance(item, PackedCounts):
+            raise TypeError(f"{type(item).__name__} is not JSON serializable")
+        spliced.append(item.canonical())
+        return f"{nonce}:{len(spliced) - 1}"
+
     try:
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+                          default=placeholder).encode()  # fmt: skip
     except (TypeError, ValueError) as exc:
         raise StoreError(f"cannot store {type(value).__name__}: {exc}") from exc
-    return zlib.compress(text.encode(), COMPRESSION_LEVEL)
+    if spliced:
+        pieces = re.split(f'"{nonce}:([0-9]+)"'.encode(), text)
+        text = b"".join(spliced[int(p)] if i % 2 else p for i, p in enumerate(pieces))
+    return zlib.compress(text, COMPRESSION_LEVEL)
 
 
 def decode(data: bytes) -> Any:

@@ -286,7 +286,7 @@ class MongoStore(Store):
         return int(stored["attempts"])
 
     def put_result(self, run_id: str, result: WorkloadResult, at: str) -> bool:
-        stored = result.to_dict()
+        stored = result.to_dict(packed=True)
         with self._db() as db:
             for circuit in stored["circuits"]:
                 if not circuit["inline"]:

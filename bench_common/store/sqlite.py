@@ -370,7 +370,7 @@ class SQLiteStore(Store):
             return int(stored["attempts"])
 
     def put_result(self, run_id: str, result: WorkloadResult, at: str) -> bool:
-        payload = encode(result.to_dict())
+        payload = encode(result.to_dict(packed=True))
         with self._transaction() as connection:
             cursor = connection.execute(
                 "INSERT INTO jobs (run_id, workload_id, result, finished_at) VALUES (?, ?, ?, ?) "
