@@ -50,9 +50,13 @@ def executor_name(run: Run) -> str:
     return SIMULATOR if run.execution_mode == "simulated" else run.provider
 
 
-def failure(runtime: WorkerRuntime, workload_id: str, error: str) -> WorkloadResult:
-    spec = runtime.catalogue.workloads[workload_id]
-    return WorkloadResult.failure(workload_id, spec.type, spec.qubits, error)
+def job_spec(runtime: WorkerRuntime, run: Run, workload_id: str) -> JobSpec:
+    return JobSpec.of(workload_id, run.backend_id, run.shots, run.seed, run_id=run.id,
+                      catalogue=runtime.catalogue)  # fmt: skip
+
+
+def failure(runtime: WorkerRuntime, run: Run, workload_id: str, error: str) -> WorkloadResult:
+    return job_spec(runtime, run, workload_id).failure(error)
 
 
 def stamp() -> str:
@@ -172,7 +176,7 @@ def _advance(runtime: WorkerRuntime, run: Run, workload_id: str) -> str:
         raise
     except Exception as exc:  # a failing workload is data for the report, not a crash
         log.exception("workload %s of run %s failed", workload_id, run_id)
-        result = failure(runtime, workload_id, f"{type(exc).__name__}: {exc}")
+        result = failure(runtime, run, workload_id, f"{type(exc).__name__}: {exc}")
     if store.put_result(run_id, result, stamp()):
         return result.status
     stored = store.get_job(run_id, workload_id)  # another delivery stored its result first
@@ -184,18 +188,15 @@ def _execute(
 ) -> WorkloadResult:
     store = runtime.store
     executor = runtime.executor(executor_name(run))
-    job = JobSpec.of(workload_id, run.backend_id, run.shots, run.seed, run_id=run.id,
-                     catalogue=runtime.catalogue)  # fmt: skip
+    job = job_spec(runtime, run, workload_id)
     if past(run.deadline_at):
         if provider_job_id is not None:
             executor.cancel(provider_job_id)
-        return failure(runtime, workload_id, DEADLINE_ERROR)
+        return job.failure(DEADLINE_ERROR)
     if provider_job_id is None:
         attempt = store.count_attempt(run.id, workload_id)
         if attempt > MAX_ATTEMPTS:
-            return failure(
-                runtime, workload_id, f"Execution did not complete in {MAX_ATTEMPTS} attempts"
-            )
+            return job.failure(f"Execution did not complete in {MAX_ATTEMPTS} attempts")
         try:
             submitted = executor.submit(job)
         except ProviderError as exc:
@@ -315,7 +316,8 @@ def reconcile(runtime: WorkerRuntime, resend: Resend | None = None) -> list[str]
         complete = store.count_results(run.id) >= len(run.workloads)
         if not complete and past(run.deadline_at):
             for workload_id in run.workloads:
-                store.put_result(run.id, failure(runtime, workload_id, DEADLINE_ERROR), stamp())
+                late = failure(runtime, run, workload_id, DEADLINE_ERROR)
+                store.put_result(run.id, late, stamp())
             complete = True
         if complete:
             if finalize(runtime, run.id) is not None:

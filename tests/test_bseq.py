@@ -372,3 +372,11 @@ def test_the_interval_covers_the_bseq_of_the_exact_s_values() -> None:
         estimates.add(analysis.metrics["bseq"])
         covered += low <= exact <= high
     assert len(estimates) > 1 and covered >= 0.95 * 200, (estimates, covered)
+
+
+def test_a_failed_bseq_row_is_as_wide_as_the_device() -> None:
+    """A device-wide workload's failed row says the device's width, as its completed row
+    does, rather than the catalogue's two qubits of one Bell pair."""
+    failed = JobSpec.of("bseq", "ibm_brisbane", 1024, 1).failure("RuntimeError: lost")
+    assert (failed.status, failed.qubits, failed.error) == ("failed", 127, "RuntimeError: lost")
+    assert JobSpec.of("ghz_5q", "ibm_brisbane", 1024, 1).failure("x").qubits == 5

@@ -351,8 +351,7 @@ class AzureExecutor:
     def _failed(
         job: JobSpec, provider_job_id: str, error: str, evidence: Calibration
     ) -> WorkloadResult:
-        spec = job.workload
-        result = WorkloadResult.failure(spec.id, spec.type, spec.qubits, error)
+        result = job.failure(error)
         result.provider_job_id = provider_job_id
         result.calibration = evidence
         return result

@@ -65,6 +65,15 @@ class JobSpec:
         return self.workload.id
 
     @property
+    def qubits(self) -> int:
+        """The report row's width: the whole device for a ``device_wide`` workload type."""
+        return self.backend.qubits if self.kind.device_wide else self.workload.qubits
+
+    def failure(self, error: str) -> WorkloadResult:
+        """The failed report row of this workload."""
+        return WorkloadResult.failure(self.workload.id, self.workload.type, self.qubits, error)
+
+    @property
     def backend_id(self) -> str:
         return self.backend.id
 

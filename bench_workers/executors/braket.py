@@ -322,11 +322,8 @@ class BraketExecutor:
         outcomes = [self.tasks.outcome(task_id) for task_id in split_job_ids(provider_job_id)]
         for outcome in outcomes:
             if outcome.result is None:
-                spec = job.workload
                 reason = outcome.failure_reason or "no reason given"
-                failed = WorkloadResult.failure(
-                    spec.id, spec.type, spec.qubits, f"Braket task {outcome.status}: {reason}"
-                )
+                failed = job.failure(f"Braket task {outcome.status}: {reason}")
                 failed.provider_job_id = provider_job_id
                 return failed
         submitted = braket_results.programs(job)
