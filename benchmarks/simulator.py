@@ -31,7 +31,7 @@ BACKEND = "ibm_brisbane"
 SHOTS = 100_000
 FEW_SHOTS = 1024
 SEED = 1
-ROUNDS = 5
+ROUNDS = 7
 """Rounds of cold, warm, raw Stim and few-shot runs, taken in turn (medians reported)."""
 AER_PROBE_SHOTS = 10_000
 AER_FULL_RUN_LIMIT_S = 60.0
