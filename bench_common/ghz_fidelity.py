@@ -16,10 +16,19 @@ state, so a coherent phase error counts against F as it should. The number of se
 not grow with n: all 2ⁿ⁻¹ even sets when there are at most ``SETTINGS`` (Bell, GHZ-5:
 exact, only shot noise), else ``SETTINGS`` drawn uniformly from the run's seed.
 
-Interval: a percentile bootstrap of F̂ = (P̂ + Ĉ)/2 that resamples the population's shots
-(multinomial) and, for Ĉ, the shots of each setting (binomial) when the settings are all of
-them, or the drawn settings themselves (each with its own shot noise already in it) when
-they are a sample: each resampling reproduces how the estimate varies from run to run.
+The estimate respects positivity: Ĉ is capped at ±2√(p̂(0ⁿ)·p̂(1ⁿ)), the largest coherence
+the measured populations allow, which only sampling noise can exceed. So F̂ never exceeds
+the Hellinger figure (√(p̂(0ⁿ)/2) + √(p̂(1ⁿ)/2))², which is F̂ at the cap, and is 0 when no
+shot lands on 0ⁿ or 1ⁿ. A dephased state's populations allow the full ±1, so the cap cannot
+bias it.
+Interval: a percentile bootstrap of the uncapped F̂ = (P̂ + Ĉ)/2 that resamples the
+population's shots (multinomial) and, for Ĉ, the shots of each setting (binomial) when the
+settings are all of them, or the drawn settings themselves (each with its own shot noise
+already in it) when they are a sample: each resampling reproduces how the estimate varies
+from run to run. Uncapped, it keeps the true value where the cap binds at the boundary: a
+noiseless GHZ state's measured populations are never exactly equal, so its capped F̂ sits
+just below 1, inside an interval that reaches 1. Where every resample is 0 (no shot on 0ⁿ
+or 1ⁿ, parities below 0), the upper end is Wilson's for P, since F ≤ P.
 """
 
 from __future__ import annotations
@@ -39,11 +48,12 @@ from bench_common.metrics import (
     hamming_weights,
     outcome_words,
     percentile_interval,
+    wilson_interval,
 )
 
 SETTINGS = 16
 """Coherence settings per GHZ workload (all of them when fewer exist)."""
-ESTIMATOR = "ghz-xy-stabilizer-v1"
+ESTIMATOR = "ghz-xy-stabilizer-v2"
 ENTANGLEMENT_THRESHOLD = 0.5
 """F > ½ witnesses genuine n-partite entanglement (Gühne and Tóth, Phys. Rep. 474 (2009))."""
 
@@ -100,8 +110,9 @@ def analyse(
     per_setting = np.array([m.shots for m in settings], dtype=np.int64)
     values = signs * (2 * even / per_setting - 1)
     population_value = float(p[0] + p[1])
-    coherence = float(values.mean())
-    fidelity = min(1.0, max(0.0, (population_value + coherence) / 2))
+    bound = 2 * float(np.sqrt(p[0] * p[1]))  # positivity: |2·Re ρ(0ⁿ,1ⁿ)| ≤ 2√(ρ₀₀ρ₁₁)
+    coherence = min(bound, max(-bound, float(values.mean())))
+    fidelity = min(1.0, (population_value + coherence) / 2)
 
     drawn = rng.multinomial(shots, p, size=BOOTSTRAP_RESAMPLES)
     populations = (drawn[:, 0] + drawn[:, 1]) / shots
@@ -114,6 +125,8 @@ def analyse(
         coherences = values[picks].mean(axis=1)
     resampled = np.clip((populations + coherences) / 2, 0.0, 1.0)
     interval = percentile_interval(resampled, fidelity)
+    if interval[1] == 0.0:  # every resample at 0 (no shot on 0ⁿ or 1ⁿ): F ≤ P bounds it
+        interval[1] = wilson_interval(int(tally[0] + tally[1]), shots)[1]
     hellinger = float(np.square(np.sqrt(p[0] / 2) + np.sqrt(p[1] / 2)))
     return Analysis(fidelity, interval, {
         "population": population_value,

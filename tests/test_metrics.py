@@ -50,16 +50,51 @@ def ghz(
 
 
 def test_ghz_fidelity_by_hand() -> None:
-    # P = 0.95; XX: <XX> = 0.8; YY: ideal -1, measured <YY> = -0.6 → C = (0.8 + 0.6)/2 = 0.7.
-    measured = ghz({"0x0": 900, "0x3": 50, "0x1": 50}, [("XX", 900, 100), ("YY", 200, 800)], 2)
+    # P = 0.95; XX: <XX> = 0.8; YY: ideal -1, measured <YY> = -0.6 → C = (0.8 + 0.6)/2 = 0.7,
+    # within what the populations allow (2·sqrt(0.5 · 0.45) = 0.949).
+    measured = ghz({"0x0": 500, "0x3": 450, "0x1": 50}, [("XX", 900, 100), ("YY", 200, 800)], 2)
     analysis = ghz_fidelity.analyse(measured, 2, {}, rng())
     assert analysis.metrics["population"] == pytest.approx(0.95)
     assert analysis.metrics["coherence"] == pytest.approx(0.7)
     assert analysis.fidelity == pytest.approx((0.95 + 0.7) / 2)
-    hellinger = (math.sqrt(0.9 * 0.5) + math.sqrt(0.05 * 0.5)) ** 2
+    hellinger = (math.sqrt(0.5 * 0.5) + math.sqrt(0.45 * 0.5)) ** 2
     assert analysis.metrics["hellinger_fidelity"] == pytest.approx(hellinger)
+    assert analysis.fidelity < hellinger
     assert analysis.metrics["estimator"] == ghz_fidelity.ESTIMATOR
     assert analysis.metrics["genuinely_entangled"] is True
+
+
+@pytest.mark.parametrize(("parity", "capped"), [(0.7, 1), (-0.7, -1)])
+def test_a_coherence_beyond_what_the_populations_allow_is_capped(parity: float,
+                                                                 capped: int) -> None:  # fmt: skip
+    """p(00) = 0.9, p(11) = 0.05 allow |C| ≤ 2·sqrt(0.045) = 0.424: more is sampling noise,
+    so F lands on the Hellinger figure (above it) or on (P − 0.424)/2 (below), never
+    outside; the interval is the uncapped bootstrap's."""
+    even = round(1000 * (1 + parity) / 2)
+    measured = ghz({"0x0": 900, "0x3": 50, "0x1": 50},
+                   [("XX", even, 1000 - even), ("YY", 1000 - even, even)], 2)  # fmt: skip
+    analysis = ghz_fidelity.analyse(measured, 2, {}, rng())
+    bound = 2 * math.sqrt(0.9 * 0.05)
+    assert analysis.metrics["coherence"] == pytest.approx(capped * bound)
+    assert analysis.fidelity == pytest.approx((0.95 + capped * bound) / 2)
+    if capped > 0:
+        assert analysis.fidelity == pytest.approx(analysis.metrics["hellinger_fidelity"])
+    low, high = analysis.fidelity_ci95
+    assert low <= analysis.fidelity <= high
+    assert low <= (0.95 + parity) / 2 <= high  # the uncapped estimate is inside too
+
+
+def test_no_shot_on_either_ghz_outcome_scores_zero_whatever_the_parities() -> None:
+    """Wide GHZ states on a noisy device: P = 0 leaves no coherence, and F = 0 = the
+    Hellinger figure, with an interval that does not collapse on it."""
+    for parities in ([("XX", 530, 470), ("YY", 470, 530)], [("XX", 300, 700), ("YY", 700, 300)]):
+        measured = ghz({"0x1": 600, "0x2": 400}, parities, 2)
+        analysis = ghz_fidelity.analyse(measured, 2, {}, rng())
+        assert (analysis.fidelity, analysis.metrics["hellinger_fidelity"]) == (0.0, 0.0)
+        assert analysis.fidelity_ci95[0] == 0.0 < analysis.fidelity_ci95[1]
+    # Parities well below 0 put every resample at 0: the upper end is then Wilson's for P
+    # (no shot of 1 000 on 00 or 11), since F ≤ P.
+    assert analysis.fidelity_ci95[1] == pytest.approx(wilson_interval(0, 1000)[1])
 
 
 def test_a_classical_mixture_scores_one_half_not_one() -> None:
@@ -77,6 +112,11 @@ def test_a_perfect_ghz_sample_scores_one_and_its_interval_contains_one() -> None
     analysis = ghz_fidelity.analyse(ghz({"0x0": 500, "0x1f": 500}, parities, 5), 5, {}, rng())
     assert analysis.fidelity == 1.0
     assert analysis.fidelity_ci95[1] == 1.0
+    # Sampled populations are never quite balanced: the estimate then sits just below 1, at
+    # the Hellinger figure, and the interval still reaches 1.
+    tilted = ghz_fidelity.analyse(ghz({"0x0": 510, "0x1f": 490}, parities, 5), 5, {}, rng())
+    assert tilted.fidelity == pytest.approx(tilted.metrics["hellinger_fidelity"])
+    assert 0.9998 < tilted.fidelity < 1.0 and tilted.fidelity_ci95[1] == 1.0
 
 
 def test_settings_are_all_even_y_strings_when_few_else_a_fixed_number() -> None:
