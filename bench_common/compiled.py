@@ -5,6 +5,8 @@ outcome varies (text of varying length, runs of equal outcomes, sparse bit flips
 whole-array operations can express only by many passes over every array. Compilation is
 lazy, so a process that never takes such a path (the API) never loads numba, and cached on
 disk (``numba.njit(cache=True)``), so only the first process of an installation pays it.
+numba caches only where it can write (``NUMBA_CACHE_DIR``, the package's ``__pycache__``,
+then the user's cache directory); where it can write nowhere, each process compiles anew.
 """
 
 from __future__ import annotations
@@ -33,4 +35,8 @@ class _Lazy:
 def _jit(function: Callable[..., object]) -> Callable[..., object]:
     import numba  # noqa: PLC0415 - only where a loop runs
 
-    return cast(Callable[..., object], numba.njit(cache=True, nogil=True)(function))
+    try:
+        jitted = numba.njit(cache=True, nogil=True)(function)
+    except RuntimeError:  # no writable cache directory at all: compile in every process
+        jitted = numba.njit(nogil=True)(function)
+    return cast(Callable[..., object], jitted)

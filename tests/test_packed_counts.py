@@ -6,6 +6,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -162,3 +165,22 @@ def test_logical_programs_are_written_as_the_exporter_writes_them(workload_id: s
     spec = CATALOGUE.workloads[workload_id]
     for circuit in workloads.build(spec, CATALOGUE.type_of(spec), np.random.default_rng(4)):
         assert workloads.logical_qasm3(circuit) == qasm3.dumps(circuit.logical())
+
+
+def test_the_loops_run_where_numba_can_cache_nowhere() -> None:
+    """A process with no writable cache directory (every cache locator refused) compiles
+    the loops for itself and writes the same canonical form."""
+    script = (
+        "import numpy as np\n"
+        "from bench_common.packed_counts import PackedCounts\n"
+        "shots = np.random.default_rng(3).integers(0, 256, (500, 13), dtype=np.uint8)\n"
+        "print(PackedCounts.of_shots(shots).sha256)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["NUMBA_CACHE_LOCATOR_CLASSES"] = "numba.core.caching.UserProvidedCacheLocator"
+    printed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                             text=True, check=True).stdout.split()  # fmt: skip
+    shots = np.random.default_rng(3).integers(0, 256, (500, 13), dtype=np.uint8)
+    values = [int.from_bytes(row.tobytes(), "little") for row in shots]
+    expected = canonicalize({hex(v): values.count(v) for v in sorted(set(values))})
+    assert printed == [hashlib.sha256(expected).hexdigest()]
