@@ -3,7 +3,7 @@
 Every step is idempotent against the store, the source of truth: a re-delivered task finds
 the stored provider job id or result, and a run is finalized at most once (the report and
 bundle are written insert-if-absent, under a lock that also keeps the ledger free of
-duplicate entries).
+duplicate entries, a finalizer killed between the two writes included: ``Pending``).
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from bench_common.documents import BackendStatusRecord, Report, RunStatus, WorkloadRow
-from bench_common.evidence import KeyStore, record_in_ledger
-from bench_common.fileutil import locked
+from bench_common.evidence import KeyStore, report_leaf, with_receipt
+from bench_common.fileutil import locked, write_atomic
 from bench_common.providers import SIMULATOR
 from bench_common.reporting import assemble_report, environment_info
 from bench_common.results import WorkloadResult
@@ -262,13 +264,54 @@ def finalize(runtime: WorkerRuntime, run_id: str) -> str | None:
     runtime.settings.data_dir.mkdir(parents=True, exist_ok=True)
     with locked(runtime.settings.data_dir / "finalize.lock"):
         stored = store.get_report(run_id)
+        pending = Pending(runtime.settings.data_dir / PENDING_DIR / run_id)
         if stored is not None:
+            pending.clear()  # left by a finalizer killed after its store write
             return complete_marking(runtime, run, stored)
-        report = record_in_ledger(report, runtime.ledger, keys.signer)
+        report = _ledgered(runtime, report, keys, pending)
         status = final_status(report["workloads"])
         store.finish_run(run_id, report, bundle, status, stamp())
+        pending.clear()
     alerts.watch(runtime, run, report)
     return status
+
+
+PENDING_DIR = "ledger-pending"
+"""In the data dir, per run being finalized, the ledger index its leaf is about to take."""
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The ledger index a run's leaf takes, written before the append and removed after the
+    store write: a finalizer killed between the two leaves it behind, and the next finalize
+    of the run (a report's content depends only on stored data, so its leaf is the same)
+    finds the leaf there rather than appending it a second time."""
+
+    path: Path
+
+    def index(self) -> int | None:
+        try:
+            return int(self.path.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def mark(self, index: int) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.path, str(index).encode())
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _ledgered(runtime: WorkerRuntime, report: Report, keys: KeyStore, pending: Pending) -> Report:
+    """The report with its ledger receipt: of the entry an interrupted finalize appended,
+    when its leaf is where it said, else of a new one."""
+    ledger, leaf = runtime.ledger, report_leaf(report)
+    at = pending.index()
+    if at is not None and ledger.holds(at, leaf):
+        return with_receipt(report, ledger.receipt(at, keys.signer))
+    pending.mark(ledger.size)
+    return with_receipt(report, ledger.append(leaf, keys.signer))
 
 
 MAX_GUARD_DOUBLINGS = 7

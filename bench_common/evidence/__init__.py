@@ -55,8 +55,10 @@ from bench_common.evidence._internal.report import (
     content_payload,
     ledger_leaf,
     record_in_ledger,
+    report_leaf,
     seal_report,
     verify_report,
+    with_receipt,
 )
 from bench_common.evidence._internal.signing import (
     BUNDLE_PAYLOAD_TYPE,
@@ -111,6 +113,7 @@ __all__ = [
     "private_key_pem",
     "public_pem",
     "record_in_ledger",
+    "report_leaf",
     "seal_report",
     "sign_bundle",
     "verify_bundle",
@@ -118,4 +121,5 @@ __all__ = [
     "verify_consistency",
     "verify_inclusion",
     "verify_report",
+    "with_receipt",
 ]

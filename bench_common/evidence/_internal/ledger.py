@@ -201,10 +201,32 @@ class Ledger:
             raise LedgerError("this ledger has no signing key: it is read-only")
         with locked(self.directory / "lock"):
             index = self._write([entry])
-            size = index + 1
-            note = Checkpoint(self.origin, size, self.root(size)).sign(signer)
-            write_atomic(self.directory / "checkpoint", note.encode())
-        return Receipt(index, size, self.perfect(0, index), self.inclusion_proof(index, size), note)
+            note = self._sign_checkpoint(index + 1, signer)
+        return Receipt(index, index + 1, self.perfect(0, index),
+                       self.inclusion_proof(index, index + 1), note)  # fmt: skip
+
+    def holds(self, index: int, entry: bytes) -> bool:
+        """Whether ``entry`` is the committed entry at ``index``."""
+        return 0 <= index < self.size and self.entry(index) == entry
+
+    def receipt(self, index: int, signer: SigningKey | None = None) -> Receipt:
+        """What ``append`` returns, for the entry already at ``index``: its proof into the
+        log as it stands, under a new checkpoint of it signed by ``signer``. For a writer
+        that appended, then died before it could keep the receipt."""
+        signer = signer or self.signer
+        if signer is None:
+            raise LedgerError("this ledger has no signing key: it is read-only")
+        with locked(self.directory / "lock"):
+            size = self.size
+            self._check_index(index, size)
+            note = self._sign_checkpoint(size, signer)
+        return Receipt(index, size, self.perfect(0, index), self.inclusion_proof(index, size),
+                       note)  # fmt: skip
+
+    def _sign_checkpoint(self, size: int, signer: SigningKey) -> str:
+        note = Checkpoint(self.origin, size, self.root(size)).sign(signer)
+        write_atomic(self.directory / "checkpoint", note.encode())
+        return note
 
     def extend(self, entries: Iterable[bytes]) -> int:
         """Append many entries in one commit, without a checkpoint; return the new size."""

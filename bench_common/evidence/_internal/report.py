@@ -83,14 +83,22 @@ def seal_report(report: Report, signer: SigningKey) -> Report:
     return {**report, "integrity": integrity}
 
 
+def report_leaf(sealed: Report) -> bytes:
+    """The ledger entry of a sealed report: its id, hashes and signing key."""
+    integrity = sealed["integrity"]
+    return ledger_leaf(sealed["id"], integrity["content_hash"], integrity["evidence_hash"],
+                       integrity["signature"]["key_id"])  # fmt: skip
+
+
+def with_receipt(sealed: Report, receipt: LedgerReceipt) -> Report:
+    """The report with its ledger receipt added."""
+    return {**sealed, "integrity": {**sealed["integrity"], "ledger": receipt.to_json()}}
+
+
 def record_in_ledger(sealed: Report, ledger: Appender, signer: SigningKey) -> Report:
     """Append a sealed report's leaf to the ledger, the new checkpoint signed by ``signer``
     (the key that signed the report); the report with its receipt added."""
-    integrity = sealed["integrity"]
-    leaf = ledger_leaf(sealed["id"], integrity["content_hash"], integrity["evidence_hash"],
-                       integrity["signature"]["key_id"])  # fmt: skip
-    receipt = ledger.append(leaf, signer).to_json()
-    return {**sealed, "integrity": {**integrity, "ledger": receipt}}
+    return with_receipt(sealed, ledger.append(report_leaf(sealed), signer))
 
 
 def verify_report(report: Any, keys: TrustedKeys | dict[str, Any] | str | bytes) -> Verification:
