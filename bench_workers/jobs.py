@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench_common.documents import BackendStatusRecord, Report, RunStatus, WorkloadRow
 from bench_common.evidence import KeyStore, report_leaf, with_receipt
-from bench_common.fileutil import locked, write_atomic
+from bench_common.fileutil import locked, private_dir, write_atomic
 from bench_common.providers import SIMULATOR
 from bench_common.reporting import assemble_report, environment_info
 from bench_common.results import WorkloadResult
@@ -296,7 +296,7 @@ class Pending:
             return None
 
     def mark(self, index: int) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         write_atomic(self.path, str(index).encode())
 
     def clear(self) -> None:

@@ -56,6 +56,7 @@ def test_a_finalizer_killed_between_ledger_and_store_ledgers_the_run_once(tmp_pa
     assert after.ledger.size == 1 and after.store.get_report(run.id) is None
     marker = settings.data_dir / jobs.PENDING_DIR / run.id
     assert marker.read_text() == "0"
+    assert marker.parent.stat().st_mode & 0o077 == 0 == marker.stat().st_mode & 0o077
 
     assert jobs.finalize(after, run.id) == "completed"
     report = after.store.get_report(run.id)
