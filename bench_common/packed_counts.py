@@ -5,15 +5,17 @@ A noisy wide register gives nearly one distinct outcome per shot (GHZ-100 at 100
 ``PackedCounts`` is made from a sampler's bit-packed shots with numpy, and so is all a run
 needs of it: the statistics (``bench_common.metrics.outcome_words``) and CF(counts), the
 RFC 8785 canonical JSON that ``counts_sha256`` hashes, written byte for byte as
-``bench_common.evidence.canonicalize`` writes the hex-keyed dict (by one loop that numba
-compiles: text of varying length is what whole-array operations do worst). That dict is made only
-when something asks for it (storing the counts, downloading them).
+``bench_common.evidence.canonicalize`` writes the hex-keyed dict. Two steps are loops that
+numba compiles (``bench_common.compiled``): grouping the sorted shots into outcomes, and
+writing CF(counts), whose text of varying length whole-array operations handle worst. The
+dict is made only when something asks for it (downloading the counts).
 
 CF orders keys by UTF-16 code units. Canonical keys ("0x", then lowercase hex digits with
 no leading zero) are ASCII, and '0' < … < '9' < 'a' < … < 'f', so they sort as their digit
 strings do: by the digits left-aligned, and a key before a longer one it is a prefix of
 ("0x1" < "0x10" < "0x2"). The outcomes are kept in that order, found by one radix sort
-(``numpy.lexsort`` on 16-bit keys) of the left-aligned digits and the key length.
+(``numpy.lexsort`` on 16-bit keys) of the left-aligned digits and the key length, or of its
+leading keys alone when those already tell every shot apart.
 """
 
 from __future__ import annotations
