@@ -181,8 +181,8 @@ class PackedCounts(Mapping[str, int]):
             leading = aligned[0][order] >> np.uint64(64 - 16 * LEADING_KEYS)
             if (leading[1:] == leading[:-1]).any():
                 order = np.lexsort(keys[::-1])
-        size = len(order), len(natural)
-        words, tally = np.empty(size, dtype=np.uint64), np.zeros(len(order), dtype=np.int64)
+        shape = len(order), len(natural)
+        words, tally = np.empty(shape, dtype=np.uint64), np.zeros(len(order), dtype=np.int64)
         kept = np.empty(len(order), dtype=np.int16)
         distinct = _distinct(order, np.array(natural), digits, words, tally, kept)
         return cls(words[:distinct].copy(), tally[:distinct].copy(), kept[:distinct].copy())

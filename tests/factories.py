@@ -27,6 +27,17 @@ def circuit(
     )  # fmt: skip
 
 
+def noiseless_device(qubits: int, connectivity: list[list[int]] | str) -> dict[str, Any]:
+    """A custom device model (``BENCH_DEVICE_MODELS``) on CX and the usual single-qubit
+    gates, with no noise at all: tests add the figures they study."""
+    return {
+        "qubits": qubits, "connectivity": connectivity,
+        "basis": {"rz": "virtual", "sx": "one_qubit", "x": "one_qubit", "cx": "two_qubit"},
+        "one_qubit_error": 0.0, "two_qubit_error": 0.0, "readout_error": 0.0,
+        "one_qubit_duration_s": 5e-8, "two_qubit_duration_s": 3e-7, "t1_s": None, "t2_s": None,
+    }  # fmt: skip
+
+
 @dataclass
 class Run:
     id: str = "0b7e7c2e-4a53-4c7b-9f0e-3f3c9a3d2b11"

@@ -16,7 +16,7 @@ import pytest
 import rustworkx as rx
 from botocore.stub import Stubber
 from braket.devices import LocalSimulator
-from factories import Run
+from factories import Run, noiseless_device
 from qiskit.transpiler import generate_preset_pass_manager
 from qiskit_ibm_runtime.fake_provider import FakeBrisbane
 from scipy.stats import chi2_contingency
@@ -38,12 +38,7 @@ from bench_workers.executors.braket import AwsTasks, BraketExecutor, client_toke
 from bench_workers.hardware import device_circuits
 from bench_workers.noise import MeasureStep
 
-PAIRS: dict[str, Any] = {
-    "qubits": 7, "connectivity": [[0, 1], [1, 2], [2, 3], [4, 5]],
-    "basis": {"rz": "virtual", "sx": "one_qubit", "x": "one_qubit", "cx": "two_qubit"},
-    "one_qubit_error": 0.0, "two_qubit_error": 0.0, "readout_error": 0.0,
-    "one_qubit_duration_s": 5e-8, "two_qubit_duration_s": 3e-7, "t1_s": None, "t2_s": None,
-}  # fmt: skip
+PAIRS = noiseless_device(7, [[0, 1], [1, 2], [2, 3], [4, 5]])
 """A chain of four qubits, a separate pair, and a qubit without couplers: BSEQ 4 at best."""
 DEVICES = {
     "noiseless_pairs": PAIRS | {"name": "Noiseless", "source": "what-if: no noise at all"},

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from api_fixtures import BENCH
+from factories import noiseless_device
 from flask.testing import FlaskClient
 
 from bench_api.app import create_app
@@ -29,13 +30,11 @@ ARIA_COPY: dict[str, Any] = {
     "basis": ARIA["gates"], "source": "the published ionq_aria figures, as a custom model",
     **{name: figure["value"] for name, figure in ARIA["figures"].items()},
 }  # fmt: skip
-DEPHASING: dict[str, Any] = {
-    "name": "Dephasing only", "qubits": 12, "connectivity": [[i, i + 1] for i in range(11)],
-    "basis": {"rz": "virtual", "sx": "one_qubit", "x": "one_qubit", "cx": "two_qubit"},
-    "one_qubit_error": 0.0, "two_qubit_error": 0.0, "readout_error": 0.0,
-    "one_qubit_duration_s": 5e-8, "two_qubit_duration_s": 3e-7, "t1_s": None, "t2_s": 1e-9,
+DEPHASING = noiseless_device(12, [[i, i + 1] for i in range(11)]) | {
+    "name": "Dephasing only",
+    "t2_s": 1e-9,
     "source": "a what-if: T2 far below the gate times, nothing else",
-}  # fmt: skip
+}
 NOISY = DEPHASING | {"name": "Depolarizing", "t2_s": None, "two_qubit_error": 0.05}
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from factories import noiseless_device
 from qiskit import QuantumCircuit
 from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit_aer import AerSimulator
@@ -36,12 +37,7 @@ from bench_workers.devices import DeviceModel, device_model
 from bench_workers.executors import JobSpec
 from bench_workers.noise import GateStep, IdleStep, MeasureStep, Step, gate_noise, schedule
 
-LINE: dict[str, Any] = {
-    "qubits": 60, "connectivity": [[i, i + 1] for i in range(59)],
-    "basis": {"rz": "virtual", "sx": "one_qubit", "x": "one_qubit", "cx": "two_qubit"},
-    "one_qubit_error": 0.0, "two_qubit_error": 0.0, "readout_error": 0.0,
-    "one_qubit_duration_s": 5e-8, "two_qubit_duration_s": 3e-7, "t1_s": None, "t2_s": None,
-}  # fmt: skip
+LINE = noiseless_device(60, [[i, i + 1] for i in range(59)])
 DEVICES = {
     "dephasing_line": LINE | {"name": "Dephasing only", "t2_s": 1e-9,
                               "source": "what-if: T2 far below the gate times"},

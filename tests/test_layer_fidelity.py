@@ -10,11 +10,10 @@ import json
 import math
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
-from factories import Run
+from factories import Run, noiseless_device
 from qiskit_experiments.framework import ExperimentData
 from qiskit_experiments.library.randomized_benchmarking import LayerFidelity
 
@@ -32,12 +31,7 @@ from bench_workers.layer_fidelity import Graph, best_chain, depth_first_chain, o
 
 P = 0.01
 """The two-qubit gates' average gate infidelity on the depolarizing chain."""
-CHAIN: dict[str, Any] = {
-    "qubits": 10, "connectivity": [[q, q + 1] for q in range(9)],
-    "basis": {"rz": "virtual", "sx": "one_qubit", "x": "one_qubit", "cx": "two_qubit"},
-    "one_qubit_error": 0.0, "two_qubit_error": 0.0, "readout_error": 0.0,
-    "one_qubit_duration_s": 5e-8, "two_qubit_duration_s": 3e-7, "t1_s": None, "t2_s": None,
-}  # fmt: skip
+CHAIN = noiseless_device(10, [[q, q + 1] for q in range(9)])
 DEVICES = {
     "depolarizing_chain": CHAIN | {"name": "Two-qubit depolarizing only", "two_qubit_error": P,
                                    "source": "what-if: CX error p, nothing else"},

@@ -18,13 +18,12 @@ import re
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 import responses
 from braket.devices import LocalSimulator
-from factories import Run
+from factories import Run, noiseless_device
 from numpy.typing import NDArray
 from played_ibm import CREDENTIALS as IBM_CREDENTIALS
 from played_ibm import PlayedIBM
@@ -54,13 +53,13 @@ SEED = 2026
 SHOTS = 1024
 IDEAL_WIDTHS = (2, 3, 4, 5, 6)
 LARGE_M_LIMIT = (1 + math.log(2)) / 2
-DEPOLARIZING: dict[str, Any] = {
-    "name": "Strongly depolarizing", "qubits": 4, "connectivity": "all_to_all",
-    "basis": {"rz": "virtual", "sx": "one_qubit", "x": "one_qubit", "cx": "two_qubit"},
-    "one_qubit_error": 0.01, "two_qubit_error": 0.15, "readout_error": 0.03,
-    "one_qubit_duration_s": 5e-8, "two_qubit_duration_s": 3e-7, "t1_s": None, "t2_s": None,
+DEPOLARIZING = noiseless_device(4, "all_to_all") | {
+    "name": "Strongly depolarizing",
+    "one_qubit_error": 0.01,
+    "two_qubit_error": 0.15,
+    "readout_error": 0.03,
     "source": "what-if: every CX a 15 % depolarizing channel",
-}  # fmt: skip
+}
 
 
 def run(

@@ -196,14 +196,9 @@ class Ledger:
         """Append one entry; return its index, inclusion proof and a new checkpoint signed by
         ``signer`` (default: the ledger's own key). Callers that sign the entry's document
         pass the same key snapshot, so a rotation never splits the two."""
-        signer = signer or self.signer
-        if signer is None:
-            raise LedgerError("this ledger has no signing key: it is read-only")
+        signer = self._signing_key(signer)
         with locked(self.directory / "lock"):
-            index = self._write([entry])
-            note = self._sign_checkpoint(index + 1, signer)
-        return Receipt(index, index + 1, self.perfect(0, index),
-                       self.inclusion_proof(index, index + 1), note)  # fmt: skip
+            return self._receipt(self._write([entry]), signer)
 
     def holds(self, index: int, entry: bytes) -> bool:
         """Whether ``entry`` is the committed entry at ``index``."""
@@ -213,20 +208,25 @@ class Ledger:
         """What ``append`` returns, for the entry already at ``index``: its proof into the
         log as it stands, under a new checkpoint of it signed by ``signer``. For a writer
         that appended, then died before it could keep the receipt."""
+        signer = self._signing_key(signer)
+        with locked(self.directory / "lock"):
+            self._check_index(index, self.size)
+            return self._receipt(index, signer)
+
+    def _signing_key(self, signer: SigningKey | None) -> SigningKey:
         signer = signer or self.signer
         if signer is None:
             raise LedgerError("this ledger has no signing key: it is read-only")
-        with locked(self.directory / "lock"):
-            size = self.size
-            self._check_index(index, size)
-            note = self._sign_checkpoint(size, signer)
-        return Receipt(index, size, self.perfect(0, index), self.inclusion_proof(index, size),
-                       note)  # fmt: skip
+        return signer
 
-    def _sign_checkpoint(self, size: int, signer: SigningKey) -> str:
+    def _receipt(self, index: int, signer: SigningKey) -> Receipt:
+        """Under the lock: a signed checkpoint of the log as it stands, and the proof of the
+        entry at ``index`` into it."""
+        size = self.size
         note = Checkpoint(self.origin, size, self.root(size)).sign(signer)
         write_atomic(self.directory / "checkpoint", note.encode())
-        return note
+        return Receipt(index, size, self.perfect(0, index), self.inclusion_proof(index, size),
+                       note)  # fmt: skip
 
     def extend(self, entries: Iterable[bytes]) -> int:
         """Append many entries in one commit, without a checkpoint; return the new size."""
